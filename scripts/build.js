@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Builds what Node-RED loads into nodes/: runtime code (tsc, CommonJS; src/lib → nodes/lib,
+// src/nodes/<set> → nodes/<set>), and per node set an .html made of its dialog template plus
+// its compiled editor script, with icons/ and locales/.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const src = path.join(root, 'src', 'nodes');
+const out = path.join(root, 'nodes');
+const runtimeOut = path.join(root, 'build', 'runtime');
+const editorOut = path.join(root, 'build', 'editor', 'nodes');
+const tsc = require.resolve('typescript/bin/tsc');
+
+fs.rmSync(out, { recursive: true, force: true });
+fs.rmSync(path.join(root, 'build'), { recursive: true, force: true });
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.editor.json'], { cwd: root, stdio: 'inherit' });
+
+// nodes/ is one level flatter than src/: node sets reach the core as ../lib, not ../../lib.
+fs.cpSync(path.join(runtimeOut, 'lib'), path.join(out, 'lib'), { recursive: true });
+for (const set of fs.readdirSync(path.join(runtimeOut, 'nodes'))) {
+  const from = path.join(runtimeOut, 'nodes', set);
+  for (const file of fs.readdirSync(from)) {
+    const code = fs.readFileSync(path.join(from, file), 'utf8').replace(/(["'])\.\.\/\.\.\/lib\//g, '$1../lib/');
+    fs.mkdirSync(path.join(out, set), { recursive: true });
+    fs.writeFileSync(path.join(out, set, file), code);
+  }
+}
+
+for (const set of fs.readdirSync(src)) {
+  const dir = path.join(src, set);
+  const editorDir = path.join(dir, 'editor');
+  if (!fs.existsSync(editorDir)) continue;
+  const template = fs.readFileSync(path.join(editorDir, 'template.html'), 'utf8');
+  const script = fs
+    .readFileSync(path.join(editorOut, set, 'editor', 'index.js'), 'utf8')
+    .replace(/^"use strict";\n/, '');
+  fs.writeFileSync(
+    path.join(out, set, `${set}.html`),
+    `${template.trimEnd()}\n\n<script type="text/javascript">\n${script.trimEnd()}\n</script>\n`,
+  );
+  for (const asset of ['icons', 'locales']) {
+    if (fs.existsSync(path.join(dir, asset))) {
+      fs.cpSync(path.join(dir, asset), path.join(out, set, asset), { recursive: true });
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * One delivery, from raw bytes to verdict: verify → parse → classify → dedupe.
+ * Pure: the receiver node reads the request and writes the answer around it.
+ */
+import { createHash } from 'node:crypto';
+import { verifySignature } from './signature';
+import { summarise, type GeneaEvent, type GeneaSummary } from './event';
+import type { DuplicateWindow } from './duplicate-window';
+
+export const SIGNATURE_HEADER = 'x-sequr-signature';
+
+export interface Rejection {
+  readonly status: number;
+  /** Short plain text for the HTTP answer and the log: never anything secret. */
+  readonly reason: string;
+}
+
+export type DeliveryVerdict =
+  | {
+      readonly accepted: true;
+      readonly status: 200;
+      readonly reason: string;
+      readonly duplicate: boolean;
+      readonly event: GeneaEvent;
+      readonly summary: GeneaSummary;
+    }
+  | (Rejection & { readonly accepted: false });
+
+export const REJECTIONS = {
+  methodNotAllowed: { status: 405, reason: 'Method not allowed: Genea deliveries are POST requests' },
+  noSecret: { status: 503, reason: 'Receiver not ready: no webhook secret is configured' },
+  unsupportedType: { status: 415, reason: 'Unsupported Content-Type: expected application/json' },
+  missingSignature: { status: 401, reason: 'Missing X-Sequr-Signature header' },
+  malformedSignature: { status: 401, reason: 'Malformed X-Sequr-Signature header: expected sha1=<hex>' },
+  wrongSignature: { status: 401, reason: 'Signature does not match the configured secret' },
+  notJsonObject: { status: 400, reason: 'Body is not a JSON object' },
+  rawBodyUnavailable: {
+    status: 500,
+    reason: 'Receiver misconfigured: the raw request body was consumed before it could be verified',
+  },
+  closing: { status: 503, reason: 'Receiver is restarting: retry the delivery' },
+} as const satisfies Record<string, Rejection>;
+
+/** `application/json`, `application/<x>+json`, with or without parameters. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const semi = header.indexOf(';');
+  const type = (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** What makes two deliveries the same event: its `uuid`, else the exact body. */
+export function duplicateKey(event: GeneaEvent, body: Buffer): string {
+  const uuid = event.uuid;
+  if ((typeof uuid === 'string' && uuid !== '') || (typeof uuid === 'number' && Number.isFinite(uuid))) {
+    return `uuid:${uuid}`;
+  }
+  return `body:${createHash('sha256').update(body).digest('base64')}`;
+}
+
+function parseObject(body: Buffer): Record<string, unknown> | null {
+  // Tolerate a UTF-8 byte-order mark; JSON.parse does not.
+  const start = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8', start));
+  } catch {
+    return null;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+function refuse(rejection: Rejection): DeliveryVerdict {
+  return { ...rejection, accepted: false };
+}
+
+/** Verifies, parses, classifies and deduplicates one delivery whose raw bytes are `body`. */
+export function processDelivery(
+  body: Buffer,
+  signature: unknown,
+  secrets: readonly string[],
+  duplicates: DuplicateWindow,
+): DeliveryVerdict {
+  const check = verifySignature(body, signature, secrets);
+  if (!check.valid) {
+    if (check.problem === 'missing') return refuse(REJECTIONS.missingSignature);
+    return refuse(check.problem === 'malformed' ? REJECTIONS.malformedSignature : REJECTIONS.wrongSignature);
+  }
+  const event = parseObject(body);
+  if (event === null) return refuse(REJECTIONS.notJsonObject);
+  const duplicate = duplicates.seenBefore(duplicateKey(event, body));
+  return {
+    accepted: true,
+    status: 200,
+    reason: duplicate ? 'Duplicate: already accepted' : 'Accepted',
+    duplicate,
+    event,
+    summary: summarise(event),
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The package's Node-RED-free core, for code that handles Genea deliveries
+ * itself (a function node, a test, another server).
+ */
+export { signBody, verifySignature, type SignatureAlgorithm, type SignatureCheck } from './signature';
+export * from './event';
+export {
+  processDelivery,
+  duplicateKey,
+  isJsonContentType,
+  REJECTIONS,
+  type DeliveryVerdict,
+  type Rejection,
+} from './delivery';
+export { DuplicateWindow } from './duplicate-window';

@@ -1,0 +1,202 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { Request, Response } from 'express';
+import { DuplicateWindow } from '../../lib/duplicate-window';
+import { isJsonContentType, processDelivery, REJECTIONS, SIGNATURE_HEADER, type Rejection } from '../../lib/delivery';
+import { readBody } from '../../lib/body-reader';
+import { LogThrottle } from '../../lib/log-throttle';
+import type { GeneaConfigNode } from '../genea-config/config-node';
+import { bodySource, claimRoute, PATH_PATTERN } from './http-route';
+
+/** The flow-JSON contract of `genea-webhook-in`; all but `config` and `url` are optional. */
+interface GeneaWebhookInDef extends NodeDef {
+  config: string;
+  url: string;
+  /** Largest accepted body, KiB (default 1024). */
+  maxBodyKiB?: number | string;
+  /** How long a delivered event is remembered to drop Genea's retries, minutes (default 10; 0 = off). */
+  dedupeMinutes?: number | string;
+}
+
+const DEFAULTS = { maxBodyKiB: 1024, dedupeMinutes: 10, bodyTimeoutMs: 15_000 } as const;
+const STATUS_INTERVAL_MS = 250;
+const LOG_INTERVAL_MS = 10_000;
+
+/** Duplicate windows by node id: a redeploy keeps the memory of what was already emitted. */
+const windows = new Map<string, DuplicateWindow>();
+
+function windowFor(id: string, minutes: number): DuplicateWindow {
+  const windowMs = minutes * 60_000;
+  let window = windows.get(id);
+  if (!window || window.windowMs !== windowMs) {
+    window = new DuplicateWindow(windowMs);
+    windows.set(id, window);
+  }
+  return window;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+function clock(date: Date): string {
+  return date.toTimeString().slice(0, 8);
+}
+
+export = function registerGeneaWebhookIn(RED: NodeAPI): void {
+  function GeneaWebhookIn(this: Node, def: GeneaWebhookInDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const path = typeof def.url === 'string' && def.url.trim() !== '' ? def.url.trim() : '';
+    const url = path.startsWith('/') ? path : `/${path}`;
+    const config = RED.nodes.getNode(def.config) as GeneaConfigNode | null;
+    const limits = {
+      maxBytes: Math.max(1, Math.round(numberOr(def.maxBodyKiB, DEFAULTS.maxBodyKiB) * 1024)),
+      timeoutMs: DEFAULTS.bodyTimeoutMs,
+    };
+    const duplicates = windowFor(node.id, numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes));
+    const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
+    let closed = false;
+
+    // Status: what the node last did, drawn at most every STATUS_INTERVAL_MS so a burst costs nothing.
+    let accepted = 0;
+    let rejected = 0;
+    let lastAccepted = '';
+    let lastRejection: Rejection | undefined;
+    let lastWasRejection = false;
+    let statusTimer: NodeJS.Timeout | undefined;
+    const drawStatus = (): void => {
+      statusTimer = undefined;
+      if (closed) return;
+      const parts = [url];
+      if (accepted > 0) parts.push(RED._('genea-webhook-in.status.last', { event: lastAccepted }));
+      if (lastRejection) {
+        parts.push(RED._('genea-webhook-in.status.rejected', { count: rejected, status: lastRejection.status }));
+      }
+      node.status({
+        fill: lastWasRejection ? 'yellow' : 'green',
+        shape: accepted > 0 || lastRejection ? 'dot' : 'ring',
+        text: accepted === 0 && !lastRejection ? RED._('genea-webhook-in.status.listening', { path: url }) : parts.join(' · '),
+      });
+    };
+    const scheduleStatus = (): void => {
+      statusTimer ??= setTimeout(drawStatus, STATUS_INTERVAL_MS);
+    };
+
+    const stop = (text: string, log: string): void => {
+      node.status({ fill: 'red', shape: 'ring', text });
+      node.error(log);
+    };
+    if (RED.settings.httpNodeRoot === false) {
+      stop(RED._('genea-webhook-in.status.http-disabled'), RED._('genea-webhook-in.errors.http-disabled'));
+      return;
+    }
+    if (!PATH_PATTERN.test(url) || url.length < 2) {
+      stop(RED._('genea-webhook-in.status.bad-path'), RED._('genea-webhook-in.errors.bad-path', { path: url }));
+      return;
+    }
+    if (!config) {
+      node.warn(RED._('genea-webhook-in.errors.no-config'));
+    }
+
+    const reject = (req: Request, res: Response, rejection: Rejection): void => {
+      // A body we did not read in full is not drained: close the connection after the answer.
+      answer(res, rejection.status, rejection.reason, !req.complete);
+      rejected++;
+      lastRejection = rejection;
+      lastWasRejection = true;
+      scheduleStatus();
+      const heldBack = logThrottle.admit();
+      if (heldBack !== null) {
+        node.warn(
+          RED._('genea-webhook-in.errors.rejected', {
+            status: rejection.status,
+            reason: rejection.reason,
+            ip: req.socket.remoteAddress ?? '?',
+          }) + (heldBack > 0 ? ' ' + RED._('genea-webhook-in.errors.held-back', { count: heldBack }) : ''),
+        );
+      }
+      const report: NodeMessage & Record<string, unknown> = {
+        topic: 'rejected',
+        payload: {
+          status: rejection.status,
+          reason: rejection.reason,
+          method: req.method,
+          path: url,
+          ip: req.socket.remoteAddress ?? null,
+          time: new Date().toISOString(),
+        },
+        headers: req.headers,
+      };
+      node.send([null, report]);
+    };
+
+    const handle = async (req: Request, res: Response): Promise<void> => {
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        return reject(req, res, REJECTIONS.methodNotAllowed);
+      }
+      const secrets = config?.secrets() ?? [];
+      if (secrets.length === 0) return reject(req, res, REJECTIONS.noSecret);
+      if (!isJsonContentType(req.headers['content-type'])) return reject(req, res, REJECTIONS.unsupportedType);
+      if (bodySource(req) === 'consumed') {
+        node.error(RED._('genea-webhook-in.errors.raw-body-consumed', { path: url }));
+        return reject(req, res, REJECTIONS.rawBodyUnavailable);
+      }
+      const body = await readBody(req, limits);
+      if (!Buffer.isBuffer(body)) return reject(req, res, body);
+      // Acknowledged deliveries must reach the flow; a receiver being replaced lets Genea retry instead.
+      if (closed) return reject(req, res, REJECTIONS.closing);
+
+      const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, duplicates);
+      if (!verdict.accepted) return reject(req, res, verdict);
+      // Answer before the flow runs: a slow flow must not make Genea retry.
+      answer(res, 200, verdict.reason, false);
+      lastWasRejection = false;
+      if (verdict.duplicate) return;
+      accepted++;
+      lastAccepted = `${verdict.summary.type} ${clock(new Date())}`;
+      scheduleStatus();
+      const msg: NodeMessage & Record<string, unknown> = {
+        topic: verdict.summary.type,
+        payload: verdict.event,
+        genea: verdict.summary,
+        headers: req.headers,
+      };
+      node.send([msg, null]);
+    };
+
+    const claim = claimRoute(RED.httpNode, url, node.id, (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        node.error(RED._('genea-webhook-in.errors.internal', { error: String(err) }));
+        if (!res.headersSent) answer(res, 500, 'Internal error', true);
+      });
+    });
+    if (!claim.ok) {
+      stop(
+        RED._('genea-webhook-in.status.path-in-use'),
+        RED._('genea-webhook-in.errors.path-in-use', { path: url, owner: claim.owner }),
+      );
+      return;
+    }
+    drawStatus();
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(statusTimer);
+      claim.release();
+      if (removed) windows.delete(node.id);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('genea-webhook-in', GeneaWebhookIn);
+};
+
+function answer(res: Response, status: number, reason: string, closeConnection: boolean): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  if (closeConnection) res.setHeader('Connection', 'close');
+  res.end(reason);
+}
