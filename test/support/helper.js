@@ -5,7 +5,7 @@ const crypto = require('node:crypto');
 const helper = require('node-red-node-test-helper');
 const supertest = require('supertest');
 
-helper.init(require.resolve('node-red'));
+helper.init(require('./node-red-path').nodeRedMain);
 
 let httpNode;
 /** A "node module" that only captures the RED API the runtime hands to nodes. */
