@@ -1,42 +1,341 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { helper, load, sign } = require('../support/helper');
+const http = require('node:http');
+const { helper, load, sign, httpNode } = require('../support/helper');
+const events = require('../fixtures/events');
 
 const SECRET = 'test-secret-7f3a';
+const OLD_SECRET = 'previous-secret-19c2';
 
-function flow(extra = {}) {
+function flow(receiver = {}, config = {}) {
   return [
-    { id: 'cfg', type: 'genea-config', name: 'genea' },
-    { id: 'rx', type: 'genea-webhook-in', config: 'cfg', url: '/genea', wires: [['out'], ['bad']], ...extra },
+    { id: 'cfg', type: 'genea-config', name: 'genea', ...config },
+    { id: 'rx', type: 'genea-webhook-in', config: 'cfg', url: '/genea', wires: [['out'], ['bad']], ...receiver },
     { id: 'out', type: 'helper' },
     { id: 'bad', type: 'helper' },
   ];
 }
 const credentials = { cfg: { secret: SECRET } };
 
+/** Collects what a helper node receives. */
+function collect(id) {
+  const messages = [];
+  helper.getNode(id).on('input', (msg) => messages.push(msg));
+  return messages;
+}
+
+function post(agent, body, { signature = sign(body, SECRET), type = 'application/json', path = '/genea' } = {}) {
+  const req = agent.post(path).set('Content-Type', type);
+  if (signature !== null) req.set('X-Sequr-Signature', signature);
+  return req.send(body);
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+// The receiver remembers accepted events per node id across deploys (that is the point), so each
+// test sends events with uuids of its own.
+let serial = 0;
+const fresh = (event) => ({ ...event, uuid: `${event.uuid}-${++serial}` });
+
 describe('genea-webhook-in (node)', function () {
   before(() => helper.startServer());
   after(() => helper.stopServer());
   afterEach(() => helper.unload());
 
-  it('emits one message for a signed delivery and answers 200 first', async function () {
-    const http = await load(flow(), credentials);
-    const out = helper.getNode('out');
-    const received = new Promise((resolve) => out.on('input', resolve));
-    const body = JSON.stringify({
-      uuid: 'e1',
-      event_type: 'ACCESS',
-      event_action: 'SEQUR_ACCESS_GRANTED',
-      event_message: 'Access Granted',
+  describe('accepted deliveries', function () {
+    it('emits the event as parsed, the summary, the topic and the headers', async function () {
+      const agent = await load(flow(), credentials);
+      const out = collect('out');
+      const event = fresh(events.granted);
+      const body = JSON.stringify(event, null, 2);
+      const res = await post(agent, body).set('X-Custom', 'from-genea');
+      assert.equal(res.status, 200);
+      assert.equal(res.text, 'Accepted');
+      await settle();
+      assert.equal(out.length, 1);
+      const [msg] = out;
+      assert.deepEqual(msg.payload, event);
+      assert.equal(msg.topic, 'access.granted');
+      assert.equal(msg.genea.type, 'access.granted');
+      assert.equal(msg.genea.uuid, event.uuid);
+      assert.equal(msg.genea.door.name, 'Front Door');
+      assert.equal(msg.headers['x-custom'], 'from-genea');
     });
-    const res = await http
-      .post('/genea')
-      .set('Content-Type', 'application/json')
-      .set('X-Sequr-Signature', sign(body, SECRET))
-      .send(body);
-    assert.equal(res.status, 200);
-    const msg = await received;
-    assert.equal(msg.topic, 'access.granted');
-    assert.equal(msg.genea.uuid, 'e1');
+
+    it('keeps unknown fields and non-ASCII text untouched', async function () {
+      const agent = await load(flow(), credentials);
+      const out = collect('out');
+      const event = { ...fresh(events.denied), brand_new_field: { nested: ['®', '\u00ae'] }, note: 'a/b' };
+      const body = JSON.stringify(event).replace('a/b', 'a\\/b');
+      assert.equal((await post(agent, body)).status, 200);
+      await settle();
+      assert.deepEqual(out[0].payload, event);
+    });
+
+    it('answers before the flow runs', async function () {
+      let lastResponse;
+      const agent = await load(flow(), credentials);
+      const stack = httpNode()._router.stack;
+      httpNode().use((req, res, next) => {
+        lastResponse = res;
+        next();
+      });
+      stack.unshift(stack.pop());
+      const finishedWhenEmitted = new Promise((resolve) =>
+        helper.getNode('out').on('input', () => resolve(lastResponse.writableEnded)),
+      );
+      await post(agent, JSON.stringify(fresh(events.granted)));
+      assert.equal(await finishedWhenEmitted, true);
+    });
+
+    it('accepts sha256 signatures and the previous secret during a rotation', async function () {
+      const agent = await load(flow(), { cfg: { secret: SECRET, previousSecret: OLD_SECRET } });
+      const out = collect('out');
+      const a = JSON.stringify({ ...events.granted, uuid: 'a' });
+      const b = JSON.stringify({ ...events.granted, uuid: 'b' });
+      assert.equal((await post(agent, a, { signature: sign(a, SECRET, 'sha256') })).status, 200);
+      assert.equal((await post(agent, b, { signature: sign(b, OLD_SECRET) })).status, 200);
+      await settle();
+      assert.deepEqual(
+        out.map((m) => m.payload.uuid),
+        ['a', 'b'],
+      );
+    });
+
+    it('accepts a JSON content type with parameters or a +json suffix', async function () {
+      const agent = await load(flow(), credentials);
+      const a = JSON.stringify({ ...events.granted, uuid: 'ct-a' });
+      const b = JSON.stringify({ ...events.granted, uuid: 'ct-b' });
+      assert.equal((await post(agent, a, { type: 'application/json; charset=utf-8' })).status, 200);
+      assert.equal((await post(agent, b, { type: 'application/vnd.genea+json' })).status, 200);
+    });
+  });
+
+  describe('duplicates', function () {
+    it("answers Genea's retries of one uuid 200 and emits the event once", async function () {
+      const agent = await load(flow(), credentials);
+      const out = collect('out');
+      const event = fresh(events.granted);
+      const body = JSON.stringify(event);
+      for (let i = 0; i < 4; i++) assert.equal((await post(agent, body)).status, 200);
+      const reformatted = JSON.stringify(event, null, 1);
+      const retry = await post(agent, reformatted);
+      assert.equal(retry.text, 'Duplicate: already accepted');
+      await settle();
+      assert.equal(out.length, 1);
+    });
+
+    it('without a uuid, treats the same body as the same event and another body as another', async function () {
+      const agent = await load(flow(), credentials);
+      const out = collect('out');
+      const one = JSON.stringify({ event_message: 'Grant Access', user_name: 'A', n: ++serial });
+      const two = JSON.stringify({ event_message: 'Grant Access', user_name: 'B', n: serial });
+      await post(agent, one);
+      await post(agent, one);
+      await post(agent, two);
+      await settle();
+      assert.deepEqual(
+        out.map((m) => m.payload.user_name),
+        ['A', 'B'],
+      );
+    });
+
+    it('emits every delivery when the window is 0', async function () {
+      const agent = await load(flow({ dedupeMinutes: 0 }), credentials);
+      const out = collect('out');
+      const body = JSON.stringify(fresh(events.granted));
+      await post(agent, body);
+      await post(agent, body);
+      await settle();
+      assert.equal(out.length, 2);
+    });
+
+    it('remembers accepted events across a redeploy of the same node', async function () {
+      const agent = await load(flow(), credentials);
+      const body = JSON.stringify(fresh(events.granted));
+      await post(agent, body);
+      await helper.setFlows(flow({ name: 'changed' }), 'full', credentials);
+      const out = collect('out');
+      assert.equal((await post(agent, body)).status, 200);
+      await settle();
+      assert.equal(out.length, 0);
+    });
+  });
+
+  describe('rejections', function () {
+    const cases = [
+      ['401 without a signature', { signature: null }, 401, /Missing X-Sequr-Signature/],
+      ['401 for a signature made with another secret', { signature: 'sha1=' + '0'.repeat(40) }, 401, /does not match/],
+      ['401 for a malformed signature', { signature: 'md5=abc' }, 401, /Malformed/],
+      ['415 for a body that is not JSON', { type: 'text/plain' }, 415, /Content-Type/],
+    ];
+    for (const [title, options, status, reason] of cases) {
+      it(`answers ${title}, emits nothing and reports it on output 2`, async function () {
+        const agent = await load(flow(), credentials);
+        const out = collect('out');
+        const bad = collect('bad');
+        const res = await post(agent, JSON.stringify(events.granted), options);
+        assert.equal(res.status, status);
+        assert.match(res.text, reason);
+        assert.match(res.headers['content-type'], /^text\/plain/);
+        await settle();
+        assert.equal(out.length, 0);
+        assert.equal(bad.length, 1);
+        assert.equal(bad[0].topic, 'rejected');
+        assert.equal(bad[0].payload.status, status);
+        assert.match(bad[0].payload.reason, reason);
+        assert.doesNotMatch(JSON.stringify(bad[0]), new RegExp(SECRET));
+      });
+    }
+
+    it('answers 400 for signed bodies that are not a JSON object', async function () {
+      const agent = await load(flow(), credentials);
+      const out = collect('out');
+      for (const body of ['[1,2]', '"text"', '42', 'null', '{"broken":', '']) {
+        const res = await post(agent, body);
+        assert.equal(res.status, 400, body);
+        assert.equal(res.text, 'Body is not a JSON object');
+      }
+      await settle();
+      assert.equal(out.length, 0);
+    });
+
+    it('answers 405 with Allow: POST for other methods', async function () {
+      const agent = await load(flow(), credentials);
+      for (const method of ['get', 'put', 'delete', 'patch']) {
+        const res = await agent[method]('/genea');
+        assert.equal(res.status, 405, method);
+        assert.equal(res.headers.allow, 'POST');
+      }
+    });
+
+    it('answers 503 while no secret is configured', async function () {
+      const agent = await load(flow(), { cfg: { secret: '  ' } });
+      const res = await post(agent, JSON.stringify(events.granted));
+      assert.equal(res.status, 503);
+      assert.match(res.text, /no webhook secret/);
+      await helper.unload();
+      const without = await load(flow({ config: '' }), {});
+      assert.equal((await post(without, JSON.stringify(events.granted))).status, 503);
+    });
+
+    it('answers 413 as soon as a declared or streamed body is over the limit', async function () {
+      const agent = await load(flow({ maxBodyKiB: 1 }), credentials);
+      const big = JSON.stringify({ ...events.granted, filler: 'x'.repeat(2048) });
+      const declared = await post(agent, big);
+      assert.equal(declared.status, 413);
+      assert.match(declared.text, /larger than 1024 bytes/);
+
+      const server = http.createServer(httpNode());
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        assert.equal(await chunkedPost(server.address().port, '/genea', 'x'.repeat(600), 10), 413);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    });
+
+    it('logs rejections at most once per interval', async function () {
+      const agent = await load(flow(), credentials);
+      for (let i = 0; i < 20; i++) await post(agent, '{}', { signature: null });
+      const warnings = helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((entry) => entry.level === helper.log().WARN || entry.level === 30)
+        .filter((entry) => entry.id === 'rx');
+      assert.equal(warnings.length, 1);
+    });
+  });
+
+  describe('the route', function () {
+    it('answers 404 once the receiver is removed, and one message per delivery after redeploys', async function () {
+      const agent = await load(flow(), credentials);
+      for (let i = 0; i < 5; i++) await helper.setFlows(flow({ name: `v${i}` }), 'full', credentials);
+      const out = collect('out');
+      await post(agent, JSON.stringify(fresh(events.granted)));
+      await settle();
+      assert.equal(out.length, 1);
+      await helper.setFlows([{ id: 'cfg', type: 'genea-config' }], 'full', credentials);
+      assert.equal((await post(agent, JSON.stringify(fresh(events.denied)))).status, 404);
+    });
+
+    it('moves with a changed path', async function () {
+      const agent = await load(flow(), credentials);
+      await helper.setFlows(flow({ url: '/genea-v2' }), 'full', credentials);
+      assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 404);
+      assert.equal((await post(agent, JSON.stringify(fresh(events.granted)), { path: '/genea-v2' })).status, 200);
+    });
+
+    it('refuses a second receiver on the same path with an error on that node', async function () {
+      const twoOnOnePath = [
+        ...flow(),
+        { id: 'rx2', type: 'genea-webhook-in', config: 'cfg', url: '/genea/', wires: [[], []] },
+      ];
+      const agent = await load(twoOnOnePath, credentials);
+      const errors = helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((entry) => entry.id === 'rx2' && entry.level === 20);
+      assert.equal(errors.length, 1);
+      // The test helper's RED._ returns message keys; the end-to-end test reads the English text.
+      assert.match(String(errors[0].msg), /errors\.path-in-use/);
+      const out = collect('out');
+      assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
+      await settle();
+      assert.equal(out.length, 1);
+    });
+
+    it('refuses a path with route patterns', async function () {
+      await load(flow({ url: '/genea/:site' }), credentials);
+      const errors = helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((entry) => entry.id === 'rx' && entry.level === 20);
+      assert.match(String(errors[0].msg), /errors\.bad-path/);
+    });
+  });
+
+  describe('status', function () {
+    it('shows the path it listens on, then the last event and the rejections', async function () {
+      const agent = await load(flow(), credentials);
+      const spy = helper.getNode('rx').status; // the test helper spies on status()
+      assert.deepEqual(spy.lastCall.args[0], {
+        fill: 'green',
+        shape: 'ring',
+        text: 'genea-webhook-in.status.listening',
+      });
+      await post(agent, JSON.stringify(fresh(events.granted)));
+      await post(agent, '{}', { signature: null });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const last = spy.lastCall.args[0];
+      assert.match(last.text, /^\/genea · genea-webhook-in\.status\.last · genea-webhook-in\.status\.rejected$/);
+      assert.equal(last.fill, 'yellow');
+    });
   });
 });
+
+/** POSTs `chunk` `times` times with chunked encoding; resolves to the status answered. */
+function chunkedPost(port, path, chunk, times) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        port,
+        host: '127.0.0.1',
+        path,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Sequr-Signature': 'sha1=' + '0'.repeat(40) },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      },
+    );
+    req.on('error', (err) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+    let sent = 0;
+    const writeNext = () => {
+      if (sent++ < times && !req.destroyed) req.write(chunk, () => setTimeout(writeNext, 5));
+    };
+    writeNext();
+  });
+}
