@@ -5,7 +5,7 @@ import { isJsonContentType, processDelivery, REJECTIONS, SIGNATURE_HEADER, type 
 import { readBody } from '../../lib/body-reader';
 import { LogThrottle } from '../../lib/log-throttle';
 import type { GeneaConfigNode } from '../genea-config/config-node';
-import { bodySource, claimRoute, PATH_PATTERN } from './http-route';
+import { claimRoute, PATH_PATTERN, rawBodyAvailable } from './http-route';
 
 /** The flow-JSON contract of `genea-webhook-in`; all but `config` and `url` are optional. */
 interface GeneaWebhookInDef extends NodeDef {
@@ -76,7 +76,10 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       node.status({
         fill: lastWasRejection ? 'yellow' : 'green',
         shape: accepted > 0 || lastRejection ? 'dot' : 'ring',
-        text: accepted === 0 && !lastRejection ? RED._('genea-webhook-in.status.listening', { path: url }) : parts.join(' · '),
+        text:
+          accepted === 0 && !lastRejection
+            ? RED._('genea-webhook-in.status.listening', { path: url })
+            : parts.join(' · '),
       });
     };
     const scheduleStatus = (): void => {
@@ -139,7 +142,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       const secrets = config?.secrets() ?? [];
       if (secrets.length === 0) return reject(req, res, REJECTIONS.noSecret);
       if (!isJsonContentType(req.headers['content-type'])) return reject(req, res, REJECTIONS.unsupportedType);
-      if (bodySource(req) === 'consumed') {
+      if (!rawBodyAvailable(req)) {
         node.error(RED._('genea-webhook-in.errors.raw-body-consumed', { path: url }));
         return reject(req, res, REJECTIONS.rawBodyUnavailable);
       }

@@ -22,7 +22,12 @@ type ExpressApp = Application & { parent?: ExpressApp };
 const claims = new Map<string, string>();
 
 function normalise(path: string): string {
-  return path.replace(/\/{2,}/g, '/').replace(/\/$/, '').toLowerCase() || '/';
+  return (
+    path
+      .replace(/\/{2,}/g, '/')
+      .replace(/\/$/, '')
+      .toLowerCase() || '/'
+  );
 }
 
 function pathOf(url: string): string {
@@ -67,13 +72,11 @@ function ensureReservation(app: ExpressApp): void {
   if (stack && index > 0) stack.unshift(...stack.splice(index, 1));
 }
 
-export type BodySource = 'reserved' | 'unread' | 'consumed';
-
-/** Whether the request's raw bytes can still be read. */
-export function bodySource(req: Request): BodySource {
+/** Whether the request's raw bytes can still be read: nothing has read or parsed them yet. */
+export function rawBodyAvailable(req: Request): boolean {
   const flagged = req as RequestWithFlags;
-  if (flagged[RESERVED]) return 'reserved';
-  return flagged._body || req.readableDidRead || req.readableEnded ? 'consumed' : 'unread';
+  if (req.readableDidRead || req.readableEnded) return false;
+  return !flagged._body || flagged[RESERVED] === true;
 }
 
 export type Claim = { ok: true; release: () => void } | { ok: false; owner: string };

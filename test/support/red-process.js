@@ -1,0 +1,167 @@
+'use strict';
+// A real Node-RED process for end-to-end tests: a fresh user dir with this package installed from the
+// packed tarball (as a user would install it), settings of the test's choosing (default: Node-RED's
+// defaults, so httpAdminRoot = httpNodeRoot = '/'), the admin API to deploy flows, and the log.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const { spawn, execFileSync } = require('node:child_process');
+const { nodeRedCli } = require('./node-red-path');
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+let packedTarball;
+
+/** `npm pack` of the project (built by `npm test` before mocha runs), once per test run. */
+function packageTarball() {
+  if (!packedTarball) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-pack-'));
+    const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    });
+    packedTarball = path.join(dir, JSON.parse(out)[0].filename);
+  }
+  return packedTarball;
+}
+
+/** A user dir with the packed package installed into its node_modules, as the palette manager would. */
+function prepareUserDir() {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-nr-'));
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'e2e-user-dir', private: true }));
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
+    cwd: userDir,
+    stdio: 'pipe',
+  });
+  return userDir;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class NodeRedProcess {
+  /**
+   * @param {object} [options]
+   * @param {object} [options.settings] settings.js properties (JSON-serialisable) over Node-RED's defaults
+   * @param {string} [options.settingsSource] extra JavaScript statements run in settings.js before export,
+   *   able to assign `settings.x = ...` (for values JSON cannot carry: certificates, functions)
+   * @param {string} [options.userDir] reuse a user dir (a restart); default: a fresh one
+   */
+  static async start(options = {}) {
+    const red = new NodeRedProcess(options.userDir ?? prepareUserDir(), await freePort());
+    red.settings = options.settings ?? {};
+    red.settingsSource = options.settingsSource ?? '';
+    await red.launch();
+    return red;
+  }
+
+  constructor(userDir, port) {
+    this.userDir = userDir;
+    this.port = port;
+    this.log = '';
+  }
+
+  get protocol() {
+    return this.settingsSource.includes('settings.https') ? 'https' : 'http';
+  }
+
+  /** URL of `pathname` on this Node-RED (admin and node roots are both '/' unless settings say otherwise). */
+  url(pathname = '/') {
+    return `${this.protocol}://127.0.0.1:${this.port}${pathname}`;
+  }
+
+  adminUrl(pathname) {
+    const root = (this.settings.httpAdminRoot ?? '/').replace(/\/$/, '');
+    return this.url(`${root}${pathname}`);
+  }
+
+  async launch() {
+    const settings = {
+      uiHost: '127.0.0.1',
+      uiPort: this.port,
+      flowFile: 'flows.json',
+      credentialSecret: 'e2e-credential-key',
+      logging: { console: { level: 'debug', metrics: false, audit: false } },
+      ...this.settings,
+    };
+    fs.writeFileSync(
+      path.join(this.userDir, 'settings.js'),
+      `const settings = ${JSON.stringify(settings, null, 2)};\n${this.settingsSource}\nmodule.exports = settings;\n`,
+    );
+    this.child = spawn(process.execPath, [nodeRedCli, '--userDir', this.userDir, '--settings', 'settings.js'], {
+      cwd: this.userDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', resolve));
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk) => (this.log += chunk));
+    }
+    await this.waitForLog(/Server now running at/, 30_000);
+  }
+
+  async waitForLog(pattern, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.log)) {
+      if (this.child.exitCode !== null) throw new Error(`Node-RED exited (${this.child.exitCode}):\n${this.log}`);
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${pattern} in the Node-RED log:\n${this.log}`);
+      await sleep(50);
+    }
+  }
+
+  /** POST /flows over the admin API; resolves once Node-RED reports the flows started. */
+  async deploy(flows, type = 'full') {
+    const started = this.log.split(/Started (?:flows|modified nodes|modified flows)/).length;
+    const res = await fetch(this.adminUrl('/flows'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': type },
+      body: JSON.stringify(flows),
+    });
+    if (!res.ok) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);
+    const deadline = Date.now() + 10_000;
+    while (this.log.split(/Started (?:flows|modified nodes|modified flows)/).length <= started) {
+      if (Date.now() > deadline) throw new Error(`flows did not start:\n${this.log}`);
+      await sleep(20);
+    }
+  }
+
+  async getFlows() {
+    const res = await fetch(this.adminUrl('/flows'));
+    return res.json();
+  }
+
+  async stop() {
+    if (this.child && this.child.exitCode === null) {
+      this.child.kill('SIGINT');
+      const killer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+      await this.exited;
+      clearTimeout(killer);
+    }
+  }
+
+  /** Stops and starts Node-RED on the same user dir and port. */
+  async restart() {
+    await this.stop();
+    await this.launch();
+  }
+
+  /** Stops Node-RED and deletes its user dir. */
+  async dispose() {
+    await this.stop();
+    fs.rmSync(this.userDir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { NodeRedProcess, packageTarball, prepareUserDir, freePort };
