@@ -13,3 +13,4 @@ export {
   type Rejection,
 } from './delivery';
 export { DuplicateWindow } from './duplicate-window';
+export { sampleEvent, SAMPLE_EVENT_TYPES, type SampleEventType } from './sample-events';
