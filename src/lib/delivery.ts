@@ -49,11 +49,19 @@ export function isJsonContentType(header: string | undefined): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-/** What makes two deliveries the same event: its `uuid`, else the exact body. */
+/**
+ * What makes two deliveries the same event: its `uuid` (with its type, action and time, so that two
+ * different events sharing a short numeric id are never taken for one), else the exact body.
+ */
 export function duplicateKey(event: GeneaEvent, body: Buffer): string {
   const uuid = event.uuid;
   if ((typeof uuid === 'string' && uuid !== '') || (typeof uuid === 'number' && Number.isFinite(uuid))) {
-    return `uuid:${uuid}`;
+    return JSON.stringify([
+      String(uuid),
+      event.event_type ?? null,
+      event.event_action ?? null,
+      event.event_time ?? null,
+    ]);
   }
   return `body:${createHash('sha256').update(body).digest('base64')}`;
 }

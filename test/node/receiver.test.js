@@ -248,6 +248,23 @@ describe('genea-webhook-in (node)', function () {
     });
   });
 
+  describe('the config node', function () {
+    it('serves several receivers with one secret', async function () {
+      const agent = await load(
+        [...flow(), { id: 'rx2', type: 'genea-webhook-in', config: 'cfg', url: '/genea-annex', wires: [['out'], []] }],
+        credentials,
+      );
+      const out = collect('out');
+      assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
+      assert.equal((await post(agent, JSON.stringify(fresh(events.denied)), { path: '/genea-annex' })).status, 200);
+      await settle();
+      assert.deepEqual(
+        out.map((m) => m.topic),
+        ['access.granted', 'access.denied'],
+      );
+    });
+  });
+
   describe('the route', function () {
     it('answers 404 once the receiver is removed, and one message per delivery after redeploys', async function () {
       const agent = await load(flow(), credentials);

@@ -1,0 +1,48 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { processDelivery, duplicateKey, isJsonContentType } = require('../../nodes/lib/delivery');
+const { DuplicateWindow } = require('../../nodes/lib/duplicate-window');
+const { signBody } = require('../../nodes/lib/signature');
+const events = require('../fixtures/events');
+
+const deliver = (body, window = new DuplicateWindow(60_000), secret = 'k') =>
+  processDelivery(Buffer.from(body), signBody(body, secret), ['k'], window);
+
+describe('delivery pipeline', function () {
+  it('accepts a signed JSON object and classifies it', function () {
+    const verdict = deliver(JSON.stringify(events.denied));
+    assert.equal(verdict.accepted, true);
+    assert.equal(verdict.duplicate, false);
+    assert.equal(verdict.summary.reason, 'CARD_NOT_FOUND');
+  });
+
+  it('verifies before it parses: an unsigned non-JSON body is a 401, a signed one a 400', function () {
+    assert.equal(processDelivery(Buffer.from('{oops'), undefined, ['k'], new DuplicateWindow(1)).status, 401);
+    assert.equal(deliver('{oops').status, 400);
+    assert.equal(deliver('\ufeff{"event_message":"Grant Access"}').accepted, true, 'a UTF-8 BOM is tolerated');
+  });
+
+  it('marks a retry as a duplicate, also when its bytes were reformatted', function () {
+    const window = new DuplicateWindow(60_000);
+    assert.equal(deliver(JSON.stringify(events.granted), window).duplicate, false);
+    assert.equal(deliver(JSON.stringify(events.granted, null, 2), window).duplicate, true);
+  });
+
+  it('never takes two different events sharing a short numeric uuid for one', function () {
+    const body = Buffer.from('{}');
+    const granted = { uuid: 42, event_type: 'ACCESS', event_action: 'SEQUR_ACCESS_GRANTED', event_time: 't1' };
+    const created = { uuid: '42', event_type: 'AUDIT', event_action: 'CREATED', event_time: 't1' };
+    assert.notEqual(duplicateKey(granted, body), duplicateKey(created, body));
+    assert.equal(duplicateKey(granted, body), duplicateKey({ ...granted, extra: 1 }, Buffer.from('other')));
+    assert.notEqual(duplicateKey({}, Buffer.from('a')), duplicateKey({}, Buffer.from('b')));
+  });
+
+  it('recognises JSON content types', function () {
+    for (const type of ['application/json', 'Application/JSON; charset=utf-8', 'application/vnd.genea+json']) {
+      assert.equal(isJsonContentType(type), true, type);
+    }
+    for (const type of [undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'text/json']) {
+      assert.equal(isJsonContentType(type), false, String(type));
+    }
+  });
+});
