@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds what Node-RED loads into nodes/: runtime code (tsc, CommonJS; src/lib → nodes/lib,
-// src/nodes/<set> → nodes/<set>), and per node set an .html made of its dialog template plus
+// src/nodes/<set> → nodes/<set>, src/cli → nodes/cli, the package's commands), and per node set an .html made of its dialog template plus
 // its compiled editor script, with icons/ and locales/.
 'use strict';
 const fs = require('node:fs');
@@ -21,6 +21,10 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.editor.json'], { cwd: root,
 
 // nodes/ is one level flatter than src/: node sets reach the core as ../lib, not ../../lib.
 fs.cpSync(path.join(runtimeOut, 'lib'), path.join(out, 'lib'), { recursive: true });
+fs.cpSync(path.join(runtimeOut, 'cli'), path.join(out, 'cli'), { recursive: true });
+for (const file of fs.readdirSync(path.join(out, 'cli'))) {
+  if (file.endsWith('.js')) fs.chmodSync(path.join(out, 'cli', file), 0o755);
+}
 for (const set of fs.readdirSync(path.join(runtimeOut, 'nodes'))) {
   const from = path.join(runtimeOut, 'nodes', set);
   for (const file of fs.readdirSync(from)) {

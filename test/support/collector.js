@@ -1,38 +1,50 @@
 'use strict';
-// A loopback HTTP server that records what flows send it, and the flow nodes that send there:
+// A loopback HTTP(S) server that records what flows (or the sender) send it, and the flow nodes that send there:
 // end-to-end tests observe a real Node-RED's output through it.
 const http = require('node:http');
+const https = require('node:https');
 
 class Collector {
-  static async start() {
-    const collector = new Collector();
+  /**
+   * @param {object} [options]
+   * @param {{ key: string, cert: string }} [options.tls] serve HTTPS with this identity
+   * @param {(entry: object) => { status: number, text: string }} [options.respond] the answer to a request
+   *   (default 200 `ok`)
+   */
+  static async start(options = {}) {
+    const collector = new Collector(options);
     await new Promise((resolve) => collector.server.listen(0, '127.0.0.1', resolve));
     return collector;
   }
 
-  constructor() {
+  constructor({ tls, respond = () => ({ status: 200, text: 'ok' }) } = {}) {
     this.received = [];
     this.waiters = [];
-    this.server = http.createServer((req, res) => {
+    this.protocol = tls ? 'https' : 'http';
+    const handle = (req, res) => {
       const chunks = [];
       req.on('data', (chunk) => chunks.push(chunk));
       req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+        const raw = Buffer.concat(chunks);
+        const text = raw.toString('utf8');
         let body = text;
         try {
           body = JSON.parse(text);
         } catch {
           // Not JSON: keep the text.
         }
-        this.received.push({ path: req.url, method: req.method, headers: req.headers, body });
-        res.end('ok');
+        const entry = { path: req.url, method: req.method, headers: req.headers, body, raw };
+        this.received.push(entry);
+        const answer = respond(entry);
+        res.writeHead(answer.status, { 'Content-Type': 'text/plain' }).end(answer.text);
         this.waiters = this.waiters.filter((waiter) => !waiter());
       });
-    });
+    };
+    this.server = tls ? https.createServer(tls, handle) : http.createServer(handle);
   }
 
   get url() {
-    return `http://127.0.0.1:${this.server.address().port}`;
+    return `${this.protocol}://127.0.0.1:${this.server.address().port}`;
   }
 
   /** Requests received on `path` (all when omitted). */

@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+/**
+ * genea-webhook-send: signs a Genea event and POSTs it the way Genea does (one JSON body,
+ * `X-Sequr-Signature: sha1=<HMAC of the exact bytes>`), to try a receiver without a Genea account.
+ * Exit status: 0 when every answer is 2xx, 1 when one is not or the receiver cannot be reached,
+ * 2 for bad arguments.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SAMPLE_EVENT_TYPES, sampleEvent, type SampleEventType } from '../lib/sample-events';
+import { signBody } from '../lib/signature';
+
+const COMMAND = 'genea-webhook-send';
+const ANSWER_TIMEOUT_MS = 30_000;
+const MAX_REASON_CHARS = 200;
+
+const USAGE = `Usage: ${COMMAND} --url <url> [--secret <secret>] [--event <type> | --file <path>] [options]
+
+Signs a Genea webhook delivery (X-Sequr-Signature: sha1=<HMAC-SHA1 of the body>) and POSTs it.
+
+  --url <url>       the receiver, http or https (e.g. http://127.0.0.1:1880/genea)
+  --secret <key>    the webhook secret (default: the GENEA_SECRET environment variable)
+  --event <type>    send a new sample event of this type (default: access.granted), one of
+                    ${SAMPLE_EVENT_TYPES.join(', ')}
+  --file <path>     send this file instead, byte for byte (not parsed, not re-serialised)
+  --repeat <n>      send the same delivery n times in all, as Genea's retries do (default: 1)
+  --pretty          pretty-print the sample event (with --event)
+  -h, --help        show this help
+
+Prints the status and reason of each answer. Exit status: 0 when every answer is 2xx,
+1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments.
+`;
+
+class UsageError extends Error {}
+
+interface Delivery {
+  url: URL;
+  secret: string;
+  body: Buffer;
+  /** What is sent, for the first line of output. */
+  label: string;
+  repeat: number;
+}
+
+function isSampleEventType(value: string): value is SampleEventType {
+  return (SAMPLE_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+function parseCommandLine(args: string[]): Delivery | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string' },
+        secret: { type: 'string' },
+        event: { type: 'string' },
+        file: { type: 'string' },
+        repeat: { type: 'string' },
+        pretty: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // parseArgs explains unknown options, missing values and stray arguments; keep its first sentence.
+    throw new UsageError(err instanceof Error ? err.message.split('. ')[0] : String(err));
+  }
+  const options = parsed.values;
+  if (options.help) return 'help';
+
+  if (options.url === undefined) throw new UsageError('--url is required');
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new UsageError(`--url ${options.url} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--url must be an http or https URL, not ${url.protocol}`);
+  }
+
+  const secret = options.secret ?? process.env.GENEA_SECRET ?? '';
+  if (secret === '') throw new UsageError('a secret is required: --secret <secret> or GENEA_SECRET');
+
+  const repeatText = options.repeat ?? '1';
+  const repeat = /^\d+$/.test(repeatText) ? Number(repeatText) : NaN;
+  if (!(repeat >= 1)) throw new UsageError(`--repeat takes a whole number from 1, not ${repeatText}`);
+
+  if (options.file !== undefined) {
+    if (options.event !== undefined) throw new UsageError('--event and --file exclude each other');
+    if (options.pretty) throw new UsageError('--pretty applies to --event; a --file is sent as it is');
+    let body: Buffer;
+    try {
+      body = readFileSync(options.file);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new UsageError(`cannot read --file ${options.file} (${reason})`);
+    }
+    return { url, secret, body, label: `${options.file} (${body.length} bytes)`, repeat };
+  }
+
+  const type = options.event ?? 'access.granted';
+  if (!isSampleEventType(type)) {
+    throw new UsageError(`unknown --event ${type}; one of ${SAMPLE_EVENT_TYPES.join(', ')}`);
+  }
+  const event = sampleEvent(type);
+  const body = Buffer.from(options.pretty ? JSON.stringify(event, null, 2) : JSON.stringify(event), 'utf8');
+  return { url, secret, body, label: `${type} event ${event.uuid} (${body.length} bytes)`, repeat };
+}
+
+/** The answer's reason text on one short line (a receiver may answer with a whole HTML page). */
+function reasonOf(text: string, statusText: string): string {
+  const line = text.replace(/\s+/g, ' ').trim() || statusText;
+  return line.length > MAX_REASON_CHARS ? `${line.slice(0, MAX_REASON_CHARS)}…` : line;
+}
+
+function networkProblem(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${ANSWER_TIMEOUT_MS / 1000} s`;
+  const cause = err instanceof Error ? (err.cause as { message?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.message === 'string') return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Sends the delivery `repeat` times; true when every answer was 2xx. */
+async function send(delivery: Delivery): Promise<boolean> {
+  const signature = signBody(delivery.body, delivery.secret);
+  console.log(`Sending ${delivery.label} to ${delivery.url.href}`);
+  let allOk = true;
+  for (let attempt = 1; attempt <= delivery.repeat; attempt++) {
+    const prefix = delivery.repeat > 1 ? `[${attempt}/${delivery.repeat}] ` : '';
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(delivery.url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Sequr-Signature': signature },
+        body: new Uint8Array(delivery.body), // a copy typed as fetch wants it, same bytes
+        signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+      });
+      text = await res.text();
+    } catch (err) {
+      console.error(`${prefix}could not deliver to ${delivery.url.href}: ${networkProblem(err)}`);
+      return false;
+    }
+    console.log(`${prefix}${res.status} ${reasonOf(text, res.statusText)}`);
+    allOk &&= res.ok;
+  }
+  return allOk;
+}
+
+async function main(): Promise<number> {
+  let delivery: Delivery | 'help';
+  try {
+    delivery = parseCommandLine(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${COMMAND}: ${err.message}\nRun ${COMMAND} --help for the options.`);
+    return 2;
+  }
+  if (delivery === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  return (await send(delivery)) ? 0 : 1;
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});
