@@ -39,6 +39,7 @@ export const REJECTIONS = {
     reason: 'Receiver misconfigured: the raw request body was consumed before it could be verified',
   },
   closing: { status: 503, reason: 'Receiver is restarting: retry the delivery' },
+  badAllowList: { status: 503, reason: 'Receiver misconfigured: invalid source allow-list (see the Node-RED log)' },
 } as const satisfies Record<string, Rejection>;
 
 /** `application/json`, `application/<x>+json`, with or without parameters. */

@@ -14,3 +14,4 @@ export {
 } from './delivery';
 export { DuplicateWindow } from './duplicate-window';
 export { sampleEvent, SAMPLE_EVENT_TYPES, type SampleEventType } from './sample-events';
+export { SourceAllowList, clientAddress, sourceRejection } from './source-allow-list';

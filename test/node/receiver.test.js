@@ -265,6 +265,74 @@ describe('genea-webhook-in (node)', function () {
     });
   });
 
+  describe('source allow-list', function () {
+    const allowed = (list, proxies = 0) => flow({ allowList: list, trustedProxies: proxies });
+
+    it('answers 403 to a source not on the list, before reading the body, and emits nothing', async function () {
+      const agent = await load(allowed('34.205.175.141, 2001:db8::/32'), credentials);
+      const out = collect('out');
+      const bad = collect('bad');
+      const huge = JSON.stringify({ ...fresh(events.granted), filler: 'x'.repeat(2 * 1024 * 1024) });
+      const res = await post(agent, huge);
+      assert.equal(res.status, 403);
+      assert.match(res.text, /^Forbidden: source (::ffff:)?127\.0\.0\.1 is not allowed$/);
+      assert.equal((await agent.get('/genea')).status, 403);
+      await settle();
+      assert.equal(out.length, 0);
+      assert.equal(bad[0].payload.status, 403);
+    });
+
+    it('accepts sources in a listed range, IPv4-mapped socket addresses included', async function () {
+      const agent = await load(allowed('192.0.2.1\n127.0.0.0/8'), credentials);
+      const out = collect('out');
+      assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
+      await settle();
+      assert.equal(out.length, 1);
+    });
+
+    it('ignores X-Forwarded-For unless proxy hops are trusted, then takes the one the proxy added', async function () {
+      const body = JSON.stringify(fresh(events.granted));
+      const direct = await load(allowed('34.205.175.141'), credentials);
+      assert.equal((await post(direct, body).set('X-Forwarded-For', '34.205.175.141')).status, 403);
+      await helper.unload();
+      const proxied = await load(allowed('34.205.175.141', 1), credentials);
+      const bad = collect('bad');
+      assert.equal((await post(proxied, body).set('X-Forwarded-For', '34.205.175.141')).status, 200);
+      const spoofed = await post(proxied, body).set('X-Forwarded-For', '34.205.175.141, 198.51.100.4');
+      assert.deepEqual([spoofed.status, spoofed.text], [403, 'Forbidden: source 198.51.100.4 is not allowed']);
+      const bypassed = await post(proxied, body);
+      assert.equal(bypassed.status, 403);
+      assert.match(bypassed.text, /X-Forwarded-For does not show the 1 trusted proxy hop/);
+      await settle();
+      assert.equal(bad[0].payload.ip, '198.51.100.4', 'rejections report the client the proxy named');
+    });
+
+    it('fails closed on an invalid entry: red status, an error naming it, 503 to every request', async function () {
+      const agent = await load(allowed('34.205.175.141, 10.0.0.0/40'), credentials);
+      const rx = helper.getNode('rx');
+      assert.deepEqual(rx.status.lastCall.args[0], {
+        fill: 'red',
+        shape: 'ring',
+        text: 'genea-webhook-in.status.bad-allow-list',
+      });
+      const errors = helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((entry) => entry.id === 'rx' && entry.level === 20);
+      assert.equal(errors.length, 1);
+      const out = collect('out');
+      const res = await post(agent, JSON.stringify(fresh(events.granted)));
+      assert.deepEqual(
+        [res.status, res.text],
+        [503, 'Receiver misconfigured: invalid source allow-list (see the Node-RED log)'],
+      );
+      assert.equal((await agent.get('/genea')).status, 503);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(rx.status.lastCall.args[0].fill, 'red', 'rejections do not paint over the error');
+      assert.equal(out.length, 0);
+    });
+  });
+
   describe('the route', function () {
     it('answers 404 once the receiver is removed, and one message per delivery after redeploys', async function () {
       const agent = await load(flow(), credentials);

@@ -4,6 +4,7 @@ import { DuplicateWindow } from '../../lib/duplicate-window';
 import { isJsonContentType, processDelivery, REJECTIONS, SIGNATURE_HEADER, type Rejection } from '../../lib/delivery';
 import { readBody } from '../../lib/body-reader';
 import { LogThrottle } from '../../lib/log-throttle';
+import { clientAddress, SourceAllowList, sourceRejection } from '../../lib/source-allow-list';
 import type { GeneaConfigNode } from '../genea-config/config-node';
 import { claimRoute, PATH_PATTERN, rawBodyAvailable } from './http-route';
 
@@ -15,6 +16,10 @@ interface GeneaWebhookInDef extends NodeDef {
   maxBodyKiB?: number | string;
   /** How long a delivered event is remembered to drop Genea's retries, minutes (default 10; 0 = off). */
   dedupeMinutes?: number | string;
+  /** IPs and CIDR ranges allowed to deliver, separated by commas, spaces or new lines; empty = everyone. */
+  allowList?: string;
+  /** How many reverse proxies in front of Node-RED append to `X-Forwarded-For` (default 0: none, header ignored). */
+  trustedProxies?: number | string;
 }
 
 const DEFAULTS = { maxBodyKiB: 1024, dedupeMinutes: 10, bodyTimeoutMs: 15_000 } as const;
@@ -56,6 +61,8 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     };
     const duplicates = windowFor(node.id, numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes));
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
+    const trustedProxies = Math.floor(numberOr(def.trustedProxies, 0));
+    const sources = SourceAllowList.parse(typeof def.allowList === 'string' ? def.allowList : '');
     let closed = false;
 
     // Status: what the node last did, drawn at most every STATUS_INTERVAL_MS so a burst costs nothing.
@@ -67,7 +74,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     let statusTimer: NodeJS.Timeout | undefined;
     const drawStatus = (): void => {
       statusTimer = undefined;
-      if (closed) return;
+      if (closed || !sources.list) return;
       const parts = [url];
       if (accepted > 0) parts.push(RED._('genea-webhook-in.status.last', { event: lastAccepted }));
       if (lastRejection) {
@@ -101,6 +108,19 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     if (!config) {
       node.warn(RED._('genea-webhook-in.errors.no-config'));
     }
+    // A broken allow-list keeps the path claimed and fails closed: every request is answered 503.
+    if (!sources.list) {
+      stop(
+        RED._('genea-webhook-in.status.bad-allow-list'),
+        RED._('genea-webhook-in.errors.bad-allow-list', { errors: sources.errors.join('; ') }),
+      );
+    }
+
+    // Behind trusted proxies the client is the one they name, not the proxy.
+    const sourceOf = (req: Request): string | null =>
+      clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies) ??
+      req.socket.remoteAddress ??
+      null;
 
     const reject = (req: Request, res: Response, rejection: Rejection): void => {
       // A body we did not read in full is not drained: close the connection after the answer.
@@ -115,7 +135,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
           RED._('genea-webhook-in.errors.rejected', {
             status: rejection.status,
             reason: rejection.reason,
-            ip: req.socket.remoteAddress ?? '?',
+            ip: sourceOf(req) ?? '?',
           }) + (heldBack > 0 ? ' ' + RED._('genea-webhook-in.errors.held-back', { count: heldBack }) : ''),
         );
       }
@@ -126,7 +146,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
           reason: rejection.reason,
           method: req.method,
           path: url,
-          ip: req.socket.remoteAddress ?? null,
+          ip: sourceOf(req),
           time: new Date().toISOString(),
         },
         headers: req.headers,
@@ -135,6 +155,15 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     };
 
     const handle = async (req: Request, res: Response): Promise<void> => {
+      // Before anything is read: a source that may not deliver learns nothing else.
+      if (!sources.list) return reject(req, res, REJECTIONS.badAllowList);
+      const forbidden = sourceRejection(
+        sources.list,
+        req.socket.remoteAddress,
+        req.headers['x-forwarded-for'],
+        trustedProxies,
+      );
+      if (forbidden) return reject(req, res, forbidden);
       if (req.method !== 'POST') {
         res.setHeader('Allow', 'POST');
         return reject(req, res, REJECTIONS.methodNotAllowed);

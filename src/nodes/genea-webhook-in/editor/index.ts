@@ -23,6 +23,8 @@
       },
       maxBodyKiB: { value: 1024, required: true, validate: RED.validators.number() },
       dedupeMinutes: { value: 10, required: true, validate: RED.validators.number() },
+      allowList: { value: '' },
+      trustedProxies: { value: 0, validate: RED.validators.number(true) },
     },
     inputs: 0,
     outputs: 2,

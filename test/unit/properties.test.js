@@ -1,0 +1,231 @@
+'use strict';
+// Property-based tests (fast-check) of verification and classification: any bytes, any header value,
+// any JSON value.
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fc = require('fast-check');
+const { signBody, verifySignature } = require('../../nodes/lib/signature');
+const { processDelivery } = require('../../nodes/lib/delivery');
+const { DuplicateWindow } = require('../../nodes/lib/duplicate-window');
+const { summarise, parseGeneaEvent, GENEA_EVENT_TYPES } = require('../../nodes/lib/event');
+
+const RUNS = { numRuns: 1000 };
+const bytes = fc.uint8Array({ maxLength: 2048 }).map((array) => Buffer.from(array));
+const secret = fc.string({ minLength: 1, maxLength: 64, unit: 'binary' }).filter((s) => s.trim() !== '');
+const algorithm = fc.constantFrom('sha1', 'sha256');
+/** Header values as a client could send them, and values no HTTP parser would produce. */
+const anyHeader = fc.oneof(
+  fc.anything(),
+  fc.string({ unit: 'binary' }),
+  fc.array(fc.string()),
+  fc.stringMatching(/^\s*(sha1|sha256|SHA1|md5)=[0-9a-fA-F]{0,80}\s*$/),
+);
+
+describe('properties: signature verification', function () {
+  it('never throws, and accepts a header only when it is the HMAC of these bytes with a configured secret', function () {
+    fc.assert(
+      fc.property(bytes, anyHeader, fc.array(secret, { maxLength: 3 }), (body, header, secrets) => {
+        const check = verifySignature(body, header, secrets);
+        if (!check.valid) return;
+        const [name, hex] = String(header).trim().split('=');
+        const expected = signBody(body, secrets[check.secretIndex], name.toLowerCase());
+        assert.equal(`${name.toLowerCase()}=${hex.toLowerCase()}`, expected);
+      }),
+      RUNS,
+    );
+  });
+
+  it('accepts what a configured secret signed, in either hex case, naming which secret', function () {
+    fc.assert(
+      fc.property(bytes, secret, secret, algorithm, fc.boolean(), (body, current, previous, alg, upper) => {
+        const header = signBody(body, previous, alg);
+        const check = verifySignature(body, upper ? header.toUpperCase() : header, [current, previous]);
+        assert.equal(check.valid, true);
+        assert.equal(check.secretIndex, current === previous ? 0 : 1);
+      }),
+      RUNS,
+    );
+  });
+
+  it('rejects what another secret signed, and any change to the signed bytes', function () {
+    fc.assert(
+      fc.property(bytes, secret, secret, algorithm, fc.nat(), (body, configured, other, alg, position) => {
+        fc.pre(configured !== other);
+        assert.deepEqual(verifySignature(body, signBody(body, other, alg), [configured]), {
+          valid: false,
+          problem: 'mismatch',
+        });
+        const header = signBody(body, configured, alg);
+        const changed = body.length === 0 ? Buffer.from([0]) : Buffer.from(body);
+        if (body.length > 0) changed[position % body.length] ^= 1 << (position % 8);
+        assert.equal(verifySignature(changed, header, [configured]).valid, false);
+      }),
+      RUNS,
+    );
+  });
+
+  it('accepts nothing when no secret is configured', function () {
+    fc.assert(
+      fc.property(bytes, anyHeader, (body, header) => {
+        assert.equal(verifySignature(body, header, []).valid, false);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('properties: delivery pipeline', function () {
+  it('never throws on any bytes and header, and emits only signed JSON objects', function () {
+    const window = new DuplicateWindow(60_000);
+    fc.assert(
+      fc.property(bytes, anyHeader, fc.array(secret, { maxLength: 2 }), (body, header, secrets) => {
+        const verdict = processDelivery(body, header, secrets, window);
+        if (verdict.accepted) {
+          assert.equal(verifySignature(body, header, secrets).valid, true);
+          assert.equal(typeof verdict.event, 'object');
+        } else {
+          assert.ok([400, 401].includes(verdict.status), verdict.reason);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('accepts any signed JSON value exactly when it is an object, with the event as sent', function () {
+    fc.assert(
+      fc.property(fc.jsonValue(), secret, fc.integer({ min: 0, max: 4 }), (value, key, indent) => {
+        const body = Buffer.from(JSON.stringify(value, null, indent) ?? 'null');
+        const verdict = processDelivery(body, signBody(body, key), [key], new DuplicateWindow(60_000));
+        const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+        assert.equal(verdict.accepted, isObject);
+        if (verdict.accepted) {
+          assert.deepEqual(verdict.event, JSON.parse(body.toString()));
+          assert.ok(GENEA_EVENT_TYPES.includes(verdict.summary.type));
+        } else {
+          assert.deepEqual([verdict.status, verdict.reason], [400, 'Body is not a JSON object']);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('emits each event once however often and however formatted it is re-sent', function () {
+    fc.assert(
+      fc.property(
+        fc.uuid(),
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 6 }),
+        (uuid, indents) => {
+          const window = new DuplicateWindow(60_000);
+          const event = { uuid, event_type: 'ACCESS', event_action: 'SEQUR_ACCESS_GRANTED' };
+          const duplicates = indents.map((indent) => {
+            const body = Buffer.from(JSON.stringify(event, null, indent));
+            return processDelivery(body, signBody(body, 'k'), ['k'], window).duplicate;
+          });
+          assert.deepEqual(
+            duplicates,
+            indents.map((_, i) => i > 0),
+          );
+        },
+      ),
+      RUNS,
+    );
+  });
+});
+
+/** Objects with any extra fields, some of them named like Genea's. */
+const looseEvent = fc.dictionary(
+  fc.oneof(
+    fc.string(),
+    fc.constantFrom('event_action', 'event_message', 'event_type', 'actor', 'location', 'door', 'card', 'uuid'),
+  ),
+  fc.anything(),
+);
+const reasonCode = fc
+  .stringMatching(/^[A-Za-z][A-Za-z0-9]{0,8}(_[A-Za-z0-9]{1,8}){0,4}$/)
+  .filter((code) => !/ANTI_?PASSBACK/i.test(code));
+const randomCase = (text) =>
+  fc
+    .array(fc.boolean(), { minLength: text.length, maxLength: text.length })
+    .map((flags) => [...text].map((c, i) => (flags[i] ? c.toUpperCase() : c.toLowerCase())).join(''));
+
+describe('properties: classification', function () {
+  it('never throws on any object, and always yields one of the known types', function () {
+    fc.assert(
+      fc.property(looseEvent, (event) => {
+        const summary = summarise(event);
+        assert.ok(GENEA_EVENT_TYPES.includes(summary.type));
+        JSON.stringify(summary);
+      }),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.string(), bytes), (payload) => {
+        const event = parseGeneaEvent(payload);
+        if (event !== null) assert.ok(GENEA_EVENT_TYPES.includes(summarise(event).type));
+      }),
+      RUNS,
+    );
+  });
+
+  it('classifies any denial reason, in any letter case, as access.denied with the upper-case code', function () {
+    fc.assert(
+      fc.property(
+        reasonCode.chain((code) => randomCase(code).map((written) => [code, written])),
+        fc.dictionary(
+          fc.string().filter((k) => !k.startsWith('event_')),
+          fc.anything(),
+          { maxKeys: 4 },
+        ),
+        ([code, written], extra) => {
+          const summary = summarise({ ...extra, event_type: 'ACCESS', event_action: `SEQUR_ACCESS_DENIED_${written}` });
+          assert.equal(summary.type, 'access.denied');
+          assert.equal(summary.reason, code.toUpperCase());
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('classifies grants and audit actions whatever else the event carries', function () {
+    const granted = fc.constantFrom('', '_ACCESS_POINT_UNLOCKED', '_NO_ENTRY', '_BY_HOST');
+    const audit = fc.constantFrom('CREATED', 'UPDATED', 'DELETED', 'INSTALLED', 'UNINSTALLED').chain(randomCase);
+    fc.assert(
+      fc.property(granted, audit, fc.string(), (suffix, action, message) => {
+        assert.equal(
+          summarise({ event_type: 'ACCESS', event_action: `SEQUR_ACCESS_GRANTED${suffix}`, event_message: message })
+            .type,
+          'access.granted',
+        );
+        assert.equal(
+          summarise({ event_type: 'AUDIT', event_action: action, event_message: message }).type,
+          `resource.${action.toLowerCase()}`,
+        );
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('properties: constant-time comparison', function () {
+  it('compares digests with crypto.timingSafeEqual, never with string equality', function () {
+    const calls = [];
+    const original = crypto.timingSafeEqual;
+    crypto.timingSafeEqual = (a, b) => {
+      calls.push([a.length, b.length]);
+      return original(a, b);
+    };
+    try {
+      const body = Buffer.from('{"uuid":"t"}');
+      verifySignature(body, signBody(body, 'wrong'), ['a', 'b']);
+      verifySignature(body, signBody(body, 'b', 'sha256'), ['a', 'b']);
+    } finally {
+      crypto.timingSafeEqual = original;
+    }
+    assert.deepEqual(calls, [
+      [20, 20],
+      [20, 20],
+      [32, 32],
+      [32, 32],
+    ]);
+  });
+});

@@ -1,0 +1,167 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fc = require('fast-check');
+const { SourceAllowList, clientAddress, sourceRejection } = require('../../nodes/lib/source-allow-list');
+
+const GENEA = '34.205.175.141';
+
+function allowList(text) {
+  const { list, errors } = SourceAllowList.parse(text);
+  assert.deepEqual(errors, []);
+  return list;
+}
+
+const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
+const dotted = (octets) => octets.join('.');
+const ipv4Number = (octets) => octets.reduce((value, octet) => value * 256 + octet, 0);
+
+describe('source allow-list', function () {
+  it('allows everyone when empty, blank or only separators', function () {
+    for (const text of ['', '  ', ' ,\n, ']) {
+      const list = allowList(text);
+      assert.equal(list.allowsEveryone, true);
+      assert.equal(list.allows('203.0.113.9'), true);
+      assert.equal(list.allows(null), true);
+    }
+  });
+
+  it("allows Genea's documented source, also as an IPv4-mapped IPv6 socket address, and nothing else", function () {
+    const list = allowList(GENEA);
+    assert.equal(list.allows(GENEA), true);
+    assert.equal(list.allows(`::ffff:${GENEA}`), true);
+    assert.equal(list.allows('::ffff:22cd:af8d'), true);
+    assert.equal(list.allows('34.205.175.142'), false);
+    assert.equal(list.allows('127.0.0.1'), false);
+    assert.equal(list.allows(null), false);
+    assert.equal(list.allows('not an address'), false);
+  });
+
+  it('reads IPv4 and IPv6 addresses and ranges separated by commas, spaces and new lines', function () {
+    const list = allowList('10.0.0.0/8, 192.168.1.7\n2001:db8::/32  ::1,::ffff:172.16.0.0/108');
+    for (const address of ['10.255.1.2', '192.168.1.7', '2001:db8:ffff::1', '::1', '172.16.200.1', 'fe80::1%lo']) {
+      assert.equal(list.allows(address), !address.startsWith('fe80'), address);
+    }
+    for (const address of ['11.0.0.1', '192.168.1.8', '2001:db9::1', '::2', '172.32.0.1']) {
+      assert.equal(list.allows(address), false, address);
+    }
+  });
+
+  it('takes a range with host bits set as its network, and keeps IPv4 and IPv6 apart', function () {
+    assert.equal(allowList('10.0.0.1/24').allows('10.0.0.200'), true);
+    assert.equal(allowList('0.0.0.0/0').allows('2001:db8::1'), false);
+    assert.equal(allowList('::/0').allows('2001:db8::1'), true);
+    assert.equal(allowList('::/0').allows('198.51.100.1'), false);
+  });
+
+  it('names every bad entry', function () {
+    const { list, errors } = SourceAllowList.parse(
+      '34.205.175.141, nonsense 10.0.0.256 10.0.0.0/33 2001:db8::/129 10.0.0.0/ /8 fe80::1%eth0 ::ffff:1.2.3.4/95 1.2.3.4/-1',
+    );
+    assert.equal(list, null);
+    assert.deepEqual(errors, [
+      '"nonsense" is not an IP address or CIDR range',
+      '"10.0.0.256" is not an IP address or CIDR range',
+      '"10.0.0.0/33": the prefix length after / must be a whole number from 0 to 32',
+      '"2001:db8::/129": the prefix length after / must be a whole number from 0 to 128',
+      '"10.0.0.0/": the prefix length after / must be a whole number from 0 to 32',
+      '"/8" is not an IP address or CIDR range',
+      '"fe80::1%eth0" is not an IP address or CIDR range',
+      '"::ffff:1.2.3.4/95": the prefix length after / must be a whole number from 96 to 128',
+      '"1.2.3.4/-1": the prefix length after / must be a whole number from 0 to 32',
+    ]);
+  });
+
+  it('never throws on any text, and either parses or names an error', function () {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const { list, errors } = SourceAllowList.parse(text);
+        assert.equal(list === null, errors.length > 0);
+        if (list) list.allows(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('allows an IPv4 address exactly when its first prefix bits equal the range’s (property)', function () {
+    fc.assert(
+      fc.property(ipv4, fc.integer({ min: 0, max: 32 }), ipv4, (network, prefix, address) => {
+        const list = allowList(`${dotted(network)}/${prefix}`);
+        const shift = 2 ** (32 - prefix);
+        const expected = Math.floor(ipv4Number(network) / shift) === Math.floor(ipv4Number(address) / shift);
+        assert.equal(list.allows(dotted(address)), expected);
+        assert.equal(list.allows(`::ffff:${dotted(address)}`), expected);
+        assert.equal(allowList(`::ffff:${dotted(network)}/${prefix + 96}`).allows(dotted(address)), expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('allows an IPv6 address listed in any of its spellings, and /128 allows only it (property)', function () {
+    fc.assert(
+      fc.property(fc.ipV6(), fc.ipV6(), (listed, other) => {
+        const list = allowList(listed);
+        assert.equal(list.allows(listed), true);
+        assert.equal(list.allows(listed.toUpperCase()), true);
+        const same = allowList(`${listed}/128`).allows(other);
+        assert.equal(list.allows(other), same);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('client address', function () {
+  it('is the socket address, X-Forwarded-For ignored, unless proxies are trusted', function () {
+    assert.equal(clientAddress('198.51.100.7', GENEA, 0), '198.51.100.7');
+    assert.equal(clientAddress(undefined, GENEA, 0), null);
+  });
+
+  it('is the Nth X-Forwarded-For element from the right with N trusted proxies', function () {
+    const header = '6.6.6.6, 34.205.175.141, 10.0.0.2';
+    assert.equal(clientAddress('10.0.0.1', header, 1), '10.0.0.2');
+    assert.equal(clientAddress('10.0.0.1', header, 2), GENEA);
+    assert.equal(clientAddress('10.0.0.1', ['6.6.6.6', '34.205.175.141'], 1), GENEA);
+    assert.equal(clientAddress('10.0.0.1', '34.205.175.141:4431', 1), GENEA);
+    assert.equal(clientAddress('10.0.0.1', '[2001:db8::7]:4431', 1), '2001:db8::7');
+    assert.equal(clientAddress('10.0.0.1', '2001:db8::7', 1), '2001:db8::7');
+  });
+
+  it('is unknown when the proxies the setting describes did not add their elements', function () {
+    assert.equal(clientAddress('10.0.0.1', undefined, 1), null);
+    assert.equal(clientAddress('10.0.0.1', '', 1), null);
+    assert.equal(clientAddress('10.0.0.1', GENEA, 2), null);
+    assert.equal(clientAddress('10.0.0.1', 'unknown', 1), null);
+    assert.equal(clientAddress('10.0.0.1', '1.2.3.4.5', 1), null);
+  });
+
+  it('cannot be spoofed by elements a client prepends (property)', function () {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(ipv4.map(dotted), fc.string()), { maxLength: 4 }),
+        ipv4.map(dotted),
+        fc.array(ipv4.map(dotted), { minLength: 1, maxLength: 4 }),
+        (spoofed, client, proxies) => {
+          // proxies[0] received from the client; each later proxy appends the one before it.
+          const header = [...spoofed, client, ...proxies.slice(0, -1)].join(', ');
+          assert.equal(clientAddress(proxies[proxies.length - 1], header, proxies.length), client);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('turns into a 403 with a short reason when not allowed', function () {
+    const list = allowList(GENEA);
+    assert.equal(sourceRejection(list, GENEA, undefined, 0), null);
+    assert.deepEqual(sourceRejection(list, '127.0.0.1', GENEA, 0), {
+      status: 403,
+      reason: 'Forbidden: source 127.0.0.1 is not allowed',
+    });
+    assert.equal(sourceRejection(list, '127.0.0.1', GENEA, 1), null);
+    assert.deepEqual(sourceRejection(list, '127.0.0.1', undefined, 1), {
+      status: 403,
+      reason: 'Forbidden: X-Forwarded-For does not show the 1 trusted proxy hop(s) configured',
+    });
+    assert.equal(sourceRejection(allowList(''), '127.0.0.1', undefined, 3), null);
+  });
+});
