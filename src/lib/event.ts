@@ -55,6 +55,9 @@ export const KNOWN_DENIAL_REASONS = [
 
 export const ANTI_PASSBACK_REASON = 'ANTI_PASSBACK_VIOLATION';
 
+/** `audit_resource.type` values Genea is known to send on AUDIT events. Others exist. */
+export const KNOWN_RESOURCE_TYPES = ['USER', 'CARD', 'ACCESS_GROUP', 'USER_LOCATION', 'CONTROLLER', 'DOOR'] as const;
+
 type Maybe<T> = T | null | undefined;
 
 export interface GeneaActor {
@@ -188,8 +191,8 @@ function isoTime(value: unknown): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
-/** `Card Not Found` → `CARD_NOT_FOUND`. */
-function toCode(value: string): string {
+/** `Card Not Found` → `CARD_NOT_FOUND`: the form of `reason` and of the codes filters compare with. */
+export function toCode(value: string): string {
   return value
     .trim()
     .toUpperCase()
@@ -320,4 +323,20 @@ export function parseGeneaEvent(payload: unknown): GeneaEvent | null {
     }
   }
   return isGeneaEvent(value) ? value : null;
+}
+
+/** True for a summary as `summarise` makes it (`msg.genea`), recognised by its `type`. */
+export function isGeneaSummary(value: unknown): value is GeneaSummary {
+  return isRecord(value) && (GENEA_EVENT_TYPES as readonly unknown[]).includes(value.type);
+}
+
+/**
+ * The summary of a message: `msg.genea` when it is one (as `genea-webhook-in`
+ * sends it), else the summary of `msg.payload` when that is a Genea event;
+ * `null` when the message carries neither.
+ */
+export function summariseMessage(msg: { genea?: unknown; payload?: unknown }): GeneaSummary | null {
+  if (isGeneaSummary(msg.genea)) return msg.genea;
+  const event = parseGeneaEvent(msg.payload);
+  return event === null ? null : summarise(event);
 }

@@ -6,4 +6,12 @@ declare module '@node-red/editor-client' {
     /** Node-RED validates a required credential like a required property. */
     required?: boolean;
   }
+
+  /** Settings this package's runtime exports to the editor (`registerType(..., { settings })`). */
+  interface SettingsWithData {
+    geneaAccessGrantedTimeZones?: string[];
+    geneaAccessDeniedReasons?: string[];
+    geneaResourceChangeActions?: string[];
+    geneaResourceChangeTypes?: string[];
+  }
 }

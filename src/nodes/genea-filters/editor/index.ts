@@ -1,0 +1,296 @@
+(function () {
+  type Instance<P extends Conditions> = import('node-red').EditorNodeInstance<P>;
+
+  /** The properties every filter has: the conditions and the name. */
+  interface Conditions {
+    name: string;
+    location: string;
+    door: string;
+    user: string;
+  }
+  interface GrantedProps extends Conditions {
+    mode: string;
+    timezone: string;
+  }
+  interface DeniedProps extends Conditions {
+    includeAntiPassback: boolean;
+    reasons: string[];
+  }
+  interface ResourceChangeProps extends Conditions {
+    actions: string[];
+    resourceTypes: string[];
+  }
+
+  const REGEX_LITERAL = /^\/(.*)\/([a-z]*)$/s;
+  const CODE = /^[A-Za-z0-9_]+$/;
+  const DEFAULT_ACTIONS = ['created', 'updated', 'deleted'];
+  const COLOR = '#B5D8EE';
+
+  /** Empty, a name or uuid, or a `/regular expression/` that compiles. */
+  function isValidCondition(value: string): boolean {
+    const literal = REGEX_LITERAL.exec(String(value ?? '').trim());
+    if (!literal) return true;
+    try {
+      new RegExp(literal[1], literal[2]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Empty (the server's zone), or a zone this browser's Intl knows; the runtime checks again and warns. */
+  function isValidTimeZone(value: string): boolean {
+    const zone = String(value ?? '').trim();
+    if (zone === '') return true;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function isCodeList(value: unknown): boolean {
+    return Array.isArray(value) && value.every((code) => typeof code === 'string' && CODE.test(code));
+  }
+
+  /** `CARD_NOT_FOUND, +2`: a list short enough for a node label. */
+  function shortList(node: Instance<Conditions>, values: string[]): string {
+    if (values.length <= 2) return values.join(', ');
+    return `${values.slice(0, 2).join(', ')} ${node._('genea-filters.label.more', { count: values.length - 2 })}`;
+  }
+
+  /** The node label: its name, else what it passes and where. */
+  function label(node: Instance<Conditions>, details: string[]): string {
+    if (node.name) return node.name;
+    const parts = [...details, node.location, node.door, node.user].filter((part) => part);
+    const base = node._(`genea-filters.palette.${node.type}`);
+    return parts.length > 0 ? `${base}: ${parts.join(' · ')}` : base;
+  }
+
+  /** Comma-separated codes typed by hand, upper-cased. */
+  function typedCodes(input: JQuery): string[] {
+    return String(input.val() ?? '')
+      .split(',')
+      .map((code) => code.trim().toUpperCase())
+      .filter((code) => code !== '');
+  }
+
+  /**
+   * Fills `container` with one checkbox per known value (ticked when in
+   * `selected`) and puts selected values that are not known into `other`, a
+   * free-entry field validated as the user types.
+   */
+  function choiceList(container: JQuery, known: readonly string[], selected: string[], other?: JQuery): void {
+    for (const value of known) {
+      const id = `${container.attr('id')}-${value}`;
+      $('<label>')
+        .css({ display: 'block', width: 'auto', margin: 0 })
+        .append(
+          $('<input type="checkbox">')
+            .attr({ id, value })
+            .css({ width: 'auto', margin: '0 6px 0 0', verticalAlign: 'middle' })
+            .prop('checked', selected.includes(value)),
+          $('<span>').text(value),
+        )
+        .appendTo(container);
+    }
+    if (!other) return;
+    other.val(selected.filter((value) => !known.includes(value)).join(', '));
+    const check = (): void => {
+      other.toggleClass('input-error', !isCodeList(typedCodes(other)));
+    };
+    other.on('input change', check);
+    check();
+  }
+
+  /** The values ticked in `container`, then those typed into `other`, without repeats. */
+  function chosen(container: JQuery, other?: JQuery): string[] {
+    const ticked = container
+      .find('input:checked')
+      .map((_index, input) => String($(input).val()))
+      .get();
+    const typed = other ? typedCodes(other).filter((code) => CODE.test(code)) : [];
+    return Array.from(new Set([...ticked, ...typed]));
+  }
+
+  RED.nodes.registerType<GrantedProps>('genea-access-granted', {
+    category: 'Genea',
+    color: COLOR,
+    defaults: {
+      name: { value: '' },
+      mode: {
+        value: 'all',
+        validate: function (value: string) {
+          return ['all', 'first-of-day', 'first-per-user-of-day'].includes(value);
+        },
+      },
+      timezone: { value: '', validate: isValidTimeZone },
+      location: { value: '', validate: isValidCondition },
+      door: { value: '', validate: isValidCondition },
+      user: { value: '', validate: isValidCondition },
+    },
+    inputs: 1,
+    outputs: 1,
+    icon: 'genea-access-granted.svg',
+    paletteLabel: function () {
+      return this._('genea-filters.palette.genea-access-granted');
+    },
+    label: function () {
+      return label(this, this.mode && this.mode !== 'all' ? [this._(`genea-filters.modeShort.${this.mode}`)] : []);
+    },
+    labelStyle: function () {
+      return this.name ? 'node_label_italic' : '';
+    },
+    inputLabels: function () {
+      return this._('genea-filters.label.input');
+    },
+    outputLabels: function () {
+      return this._('genea-filters.label.output');
+    },
+    oneditprepare: function () {
+      const zones = RED.settings.geneaAccessGrantedTimeZones ?? [];
+      $('#genea-filters-timezones').append(zones.map((zone) => $('<option>').attr('value', zone)));
+      const mode = $('#node-input-mode');
+      const showTimeZone = (): void => {
+        $('.genea-filters-timezone-row').toggle(mode.val() !== 'all');
+      };
+      mode.on('change', showTimeZone);
+      showTimeZone();
+    },
+  });
+
+  RED.nodes.registerType<DeniedProps>('genea-access-denied', {
+    category: 'Genea',
+    color: COLOR,
+    defaults: {
+      name: { value: '' },
+      includeAntiPassback: { value: true },
+      reasons: { value: [], validate: isCodeList },
+      location: { value: '', validate: isValidCondition },
+      door: { value: '', validate: isValidCondition },
+      user: { value: '', validate: isValidCondition },
+    },
+    inputs: 1,
+    outputs: 1,
+    icon: 'genea-access-denied.svg',
+    paletteLabel: function () {
+      return this._('genea-filters.palette.genea-access-denied');
+    },
+    label: function () {
+      const details = this.reasons?.length ? [shortList(this, this.reasons)] : [];
+      if (this.includeAntiPassback === false) details.push(this._('genea-filters.label.noAntiPassback'));
+      return label(this, details);
+    },
+    labelStyle: function () {
+      return this.name ? 'node_label_italic' : '';
+    },
+    inputLabels: function () {
+      return this._('genea-filters.label.input');
+    },
+    outputLabels: function () {
+      return this._('genea-filters.label.output');
+    },
+    oneditprepare: function () {
+      // Flows written before this property existed lack it: the default is to include anti-passback.
+      $('#node-input-includeAntiPassback').prop('checked', this.includeAntiPassback !== false);
+      choiceList(
+        $('#genea-filters-reasons'),
+        RED.settings.geneaAccessDeniedReasons ?? [],
+        this.reasons ?? [],
+        $('#genea-filters-reasons-other'),
+      );
+    },
+    oneditsave: function () {
+      this.reasons = chosen($('#genea-filters-reasons'), $('#genea-filters-reasons-other'));
+    },
+  });
+
+  RED.nodes.registerType<Conditions>('genea-anti-passback', {
+    category: 'Genea',
+    color: COLOR,
+    defaults: {
+      name: { value: '' },
+      location: { value: '', validate: isValidCondition },
+      door: { value: '', validate: isValidCondition },
+      user: { value: '', validate: isValidCondition },
+    },
+    inputs: 1,
+    outputs: 1,
+    icon: 'genea-anti-passback.svg',
+    paletteLabel: function () {
+      return this._('genea-filters.palette.genea-anti-passback');
+    },
+    label: function () {
+      return label(this, []);
+    },
+    labelStyle: function () {
+      return this.name ? 'node_label_italic' : '';
+    },
+    inputLabels: function () {
+      return this._('genea-filters.label.input');
+    },
+    outputLabels: function () {
+      return this._('genea-filters.label.output');
+    },
+  });
+
+  RED.nodes.registerType<ResourceChangeProps>('genea-resource-change', {
+    category: 'Genea',
+    color: COLOR,
+    defaults: {
+      name: { value: '' },
+      actions: {
+        value: ['created', 'updated', 'deleted'],
+        validate: function (value: string) {
+          return isCodeList(value) && value.length > 0;
+        },
+      },
+      resourceTypes: { value: [], validate: isCodeList },
+      location: { value: '', validate: isValidCondition },
+      door: { value: '', validate: isValidCondition },
+      user: { value: '', validate: isValidCondition },
+    },
+    inputs: 1,
+    outputs: 1,
+    icon: 'genea-resource-change.svg',
+    paletteLabel: function () {
+      return this._('genea-filters.palette.genea-resource-change');
+    },
+    label: function () {
+      const actions = this.actions ?? DEFAULT_ACTIONS;
+      const isDefault = actions.length === DEFAULT_ACTIONS.length && DEFAULT_ACTIONS.every((a) => actions.includes(a));
+      const details = isDefault ? [] : [shortList(this, actions)];
+      if (this.resourceTypes?.length) details.push(shortList(this, this.resourceTypes));
+      return label(this, details);
+    },
+    labelStyle: function () {
+      return this.name ? 'node_label_italic' : '';
+    },
+    inputLabels: function () {
+      return this._('genea-filters.label.input');
+    },
+    outputLabels: function () {
+      return this._('genea-filters.label.output');
+    },
+    oneditprepare: function () {
+      const actions = $('#genea-filters-actions');
+      choiceList(actions, RED.settings.geneaResourceChangeActions ?? DEFAULT_ACTIONS, this.actions ?? DEFAULT_ACTIONS);
+      const checkActions = (): void => {
+        actions.toggleClass('input-error', actions.find('input:checked').length === 0);
+      };
+      actions.on('change', checkActions);
+      checkActions();
+      choiceList(
+        $('#genea-filters-resourceTypes'),
+        RED.settings.geneaResourceChangeTypes ?? [],
+        this.resourceTypes ?? [],
+        $('#genea-filters-resourceTypes-other'),
+      );
+    },
+    oneditsave: function () {
+      this.actions = chosen($('#genea-filters-actions'));
+      this.resourceTypes = chosen($('#genea-filters-resourceTypes'), $('#genea-filters-resourceTypes-other'));
+    },
+  });
+})();

@@ -1,0 +1,157 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import {
+  KNOWN_DENIAL_REASONS,
+  KNOWN_RESOURCE_TYPES,
+  RESOURCE_ACTIONS,
+  summariseMessage,
+  type GeneaSummary,
+} from '../../lib/event';
+import { DayTracker, eventInstant, firstOfDayKey, localDay, pickTimeZone } from '../../lib/day-tracker';
+import {
+  accessDeniedRule,
+  accessGrantedRule,
+  antiPassbackRule,
+  resourceChangeRule,
+  type FilterRule,
+  type FirstOfDay,
+  type SettingError,
+} from '../../lib/filter-rules';
+import { LogThrottle } from '../../lib/log-throttle';
+
+/** What differs between the four filter node types: their name, rule and the lists their dialogs offer. */
+interface FilterType {
+  type: string;
+  /** Reads the node's flow-JSON properties (defaults for missing ones) into what it lets through. */
+  rule: (props: Record<string, unknown>) => FilterRule;
+  /** Runtime values the editor shows as choices (`RED.settings.<name>`); names start with the type, camel-cased. */
+  editorSettings?: Record<string, readonly string[]>;
+}
+
+const FILTER_TYPES: FilterType[] = [
+  {
+    type: 'genea-access-granted',
+    rule: accessGrantedRule,
+    editorSettings: { geneaAccessGrantedTimeZones: Intl.supportedValuesOf('timeZone') },
+  },
+  {
+    type: 'genea-access-denied',
+    rule: accessDeniedRule,
+    editorSettings: { geneaAccessDeniedReasons: KNOWN_DENIAL_REASONS },
+  },
+  { type: 'genea-anti-passback', rule: antiPassbackRule },
+  {
+    type: 'genea-resource-change',
+    rule: resourceChangeRule,
+    editorSettings: { geneaResourceChangeActions: RESOURCE_ACTIONS, geneaResourceChangeTypes: KNOWN_RESOURCE_TYPES },
+  },
+];
+
+/** The node-context key of the first-of-day memory. */
+const MEMORY_KEY = 'geneaFirstOfDay';
+const STATUS_INTERVAL_MS = 250;
+const LOG_INTERVAL_MS = 10_000;
+
+/**
+ * The first-of-day memory of one node: loaded once from the node's context
+ * (any store, synchronous or not), then decided in memory, in message order,
+ * and written back after every change, so a restart with a persistent store
+ * keeps the day.
+ */
+function firstOfDayMemory(node: Node, options: FirstOfDay, onStoreError: (err: unknown) => void) {
+  const context = node.context();
+  const tracker = new Promise<DayTracker>((resolve) => {
+    context.get(MEMORY_KEY, (err: unknown, value: unknown) => {
+      if (err) onStoreError(err);
+      resolve(new DayTracker(err ? undefined : value));
+    });
+  });
+  return async (summary: GeneaSummary, arrivalMs: number): Promise<boolean> => {
+    const memory = await tracker;
+    const zone = pickTimeZone(summary.location?.timezone) ?? options.timeZone;
+    const day = localDay(eventInstant(summary.time, arrivalMs), zone);
+    if (!memory.claimFirst(firstOfDayKey(summary, options.perUser), day)) return false;
+    context.set(MEMORY_KEY, memory.toJSON(), (err: unknown) => {
+      if (err) onStoreError(err);
+    });
+    return true;
+  };
+}
+
+function registerFilter(RED: NodeAPI, filter: FilterType): void {
+  const t = (key: string, values?: Record<string, string | number>): string => RED._(`genea-filters.${key}`, values);
+
+  function GeneaFilter(this: Node, def: NodeDef & Record<string, unknown>): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const rule = filter.rule(def);
+    const describe = ({ property, value, detail }: SettingError) =>
+      t('errors.setting', { property, value, detail: detail ? ` (${detail})` : '' });
+
+    for (const warning of rule.warnings) node.warn(t('errors.unknown-timezone', { value: warning.value }));
+    if (rule.errors.length > 0) {
+      for (const error of rule.errors) node.error(describe(error));
+      const properties = rule.errors.map((error) => error.property).join(', ');
+      node.status({ fill: 'red', shape: 'ring', text: t('status.bad-setting', { properties }) });
+    }
+
+    const isFirstOfDay = rule.firstOfDay
+      ? firstOfDayMemory(node, rule.firstOfDay, (err) => node.error(t('errors.context', { error: String(err) })))
+      : null;
+    const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
+    let passed = 0;
+    let notGenea = 0;
+    let statusTimer: NodeJS.Timeout | undefined;
+    const drawStatus = (): void => {
+      statusTimer = undefined;
+      const text = t('status.passed', { count: passed });
+      node.status(
+        notGenea === 0
+          ? { fill: 'green', shape: 'dot', text }
+          : { fill: 'yellow', shape: 'dot', text: `${text} · ${t('status.not-genea', { count: notGenea })}` },
+      );
+    };
+    const scheduleStatus = (): void => {
+      if (rule.errors.length === 0) statusTimer ??= setTimeout(drawStatus, STATUS_INTERVAL_MS);
+    };
+
+    node.on('input', (msg: NodeMessage & { genea?: unknown }, send, done) => {
+      const arrivalMs = Date.now();
+      const summary = summariseMessage(msg);
+      if (summary === null) {
+        notGenea++;
+        scheduleStatus();
+        const heldBack = logThrottle.admit();
+        if (heldBack !== null) {
+          node.warn(
+            t('errors.not-genea', { payload: typeof msg.payload }) +
+              (heldBack > 0 ? ' ' + t('errors.held-back', { count: heldBack }) : ''),
+          );
+        }
+        return done();
+      }
+      if (!rule.accepts(summary)) return done();
+      const pass = (): void => {
+        passed++;
+        scheduleStatus();
+        send(msg);
+        done();
+      };
+      if (isFirstOfDay === null) return pass();
+      isFirstOfDay(summary, arrivalMs).then((first) => (first ? pass() : done()), done);
+    });
+
+    node.on('close', (done: () => void) => {
+      clearTimeout(statusTimer);
+      done();
+    });
+  }
+
+  const settings = Object.fromEntries(
+    Object.entries(filter.editorSettings ?? {}).map(([name, value]) => [name, { value, exportable: true }]),
+  );
+  RED.nodes.registerType(filter.type, GeneaFilter, { settings });
+}
+
+export = function registerGeneaFilters(RED: NodeAPI): void {
+  for (const filter of FILTER_TYPES) registerFilter(RED, filter);
+};

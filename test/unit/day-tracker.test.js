@@ -1,0 +1,135 @@
+'use strict';
+const assert = require('node:assert/strict');
+const {
+  DayTracker,
+  localDay,
+  eventInstant,
+  firstOfDayKey,
+  isValidTimeZone,
+  pickTimeZone,
+} = require('../../nodes/lib/day-tracker');
+
+const at = (iso) => Date.parse(iso);
+
+describe('day tracking', function () {
+  describe('localDay', function () {
+    it('is the calendar day in the given zone', function () {
+      assert.equal(localDay(at('2026-11-30T04:30:00Z'), 'America/New_York'), '2026-11-29'); // 23:30 local
+      assert.equal(localDay(at('2026-11-30T05:30:00Z'), 'America/New_York'), '2026-11-30'); // 00:30 local
+      assert.equal(localDay(at('2026-11-29T23:30:00Z'), 'Europe/Berlin'), '2026-11-30');
+      assert.equal(localDay(at('2026-11-29T23:30:00Z'), 'America/New_York'), '2026-11-29');
+      assert.equal(localDay(at('2026-06-30T22:30:00Z'), 'Europe/Berlin'), '2026-07-01'); // summer time, UTC+2
+    });
+
+    it("falls back to the server's zone for a missing or unknown zone, without throwing", function () {
+      const instant = at('2026-11-29T12:00:00Z');
+      const server = localDay(instant);
+      for (const zone of [undefined, '', 'Mars/Olympus_Mons', 'not a zone']) {
+        assert.equal(localDay(instant, zone), server, String(zone));
+      }
+    });
+  });
+
+  it('validates and picks time zones', function () {
+    assert.equal(isValidTimeZone('Europe/Berlin'), true);
+    assert.equal(isValidTimeZone(' UTC '), true);
+    for (const bad of ['', 'Mars/Olympus_Mons', null, 5, {}]) assert.equal(isValidTimeZone(bad), false);
+    assert.equal(pickTimeZone(null, 'Nowhere/Else', ' Asia/Tokyo ', 'UTC'), 'Asia/Tokyo');
+    assert.equal(pickTimeZone('', undefined), undefined);
+  });
+
+  describe('eventInstant', function () {
+    const arrival = at('2026-11-30T12:00:00Z');
+    it('is the event time when it is readable', function () {
+      assert.equal(eventInstant('2026-11-29T23:59:00Z', arrival), at('2026-11-29T23:59:00Z'));
+      assert.equal(eventInstant('2026-11-30T13:00:00+01:00', arrival), at('2026-11-30T12:00:00Z'));
+    });
+    it('is the arrival time for a missing or unreadable event time, or one more than a day ahead', function () {
+      for (const time of [undefined, null, '', 'yesterday', 42, '2026-12-02T12:00:00Z']) {
+        assert.equal(eventInstant(time, arrival), arrival, String(time));
+      }
+      assert.equal(eventInstant('2026-12-01T11:00:00Z', arrival), at('2026-12-01T11:00:00Z'));
+    });
+  });
+
+  describe('firstOfDayKey', function () {
+    const summary = (location, user) => ({ type: 'access.granted', location, user });
+    it('identifies a location by uuid, else by name ignoring case', function () {
+      assert.equal(
+        firstOfDayKey(summary({ uuid: 'l1', name: 'HQ' }), false),
+        firstOfDayKey(summary({ uuid: 'l1', name: 'Other name' }), false),
+      );
+      assert.equal(
+        firstOfDayKey(summary({ uuid: null, name: 'HQ' }), false),
+        firstOfDayKey(summary({ name: ' hq ' }), false),
+      );
+      assert.notEqual(firstOfDayKey(summary({ uuid: 'l1' }), false), firstOfDayKey(summary({ uuid: 'l2' }), false));
+    });
+    it('adds the user in per-user mode; events without either share one key', function () {
+      const aaron = { uuid: 'u1', name: 'Aaron' };
+      const bea = { uuid: 'u2', name: 'Bea' };
+      assert.notEqual(
+        firstOfDayKey(summary({ uuid: 'l1' }, aaron), true),
+        firstOfDayKey(summary({ uuid: 'l1' }, bea), true),
+      );
+      assert.equal(
+        firstOfDayKey(summary({ uuid: 'l1' }, aaron), false),
+        firstOfDayKey(summary({ uuid: 'l1' }, bea), false),
+      );
+      assert.equal(firstOfDayKey(summary(undefined, undefined), true), firstOfDayKey(summary('junk', 7), true));
+    });
+  });
+
+  describe('DayTracker', function () {
+    it("claims each key's first once per day, and never for an earlier day", function () {
+      const tracker = new DayTracker();
+      assert.equal(tracker.claimFirst('hq', '2026-11-29'), true);
+      assert.equal(tracker.claimFirst('hq', '2026-11-29'), false);
+      assert.equal(tracker.claimFirst('annex', '2026-11-29'), true);
+      assert.equal(tracker.claimFirst('hq', '2026-11-30'), true);
+      assert.equal(tracker.claimFirst('hq', '2026-11-29'), false, 'a late event of the day before');
+    });
+
+    it('keeps the latest day and the two before it, and refuses older days', function () {
+      const tracker = new DayTracker();
+      tracker.claimFirst('a', '2026-11-27');
+      tracker.claimFirst('b', '2026-11-28');
+      tracker.claimFirst('c', '2026-11-29');
+      assert.equal(tracker.size, 3);
+      tracker.claimFirst('d', '2026-11-30');
+      assert.deepEqual(Object.keys(tracker.toJSON().firsts), ['b', 'c', 'd']);
+      assert.equal(tracker.claimFirst('e', '2026-11-27'), false, 'older than the memory covers');
+      assert.equal(tracker.claimFirst('e', '2026-11-28'), true);
+      tracker.claimFirst('a', '2026-12-01'); // across a month end
+      assert.deepEqual(Object.keys(tracker.toJSON().firsts).sort(), ['a', 'c', 'd']);
+    });
+
+    it('holds at most maxKeys keys, dropping the oldest claims', function () {
+      const tracker = new DayTracker(undefined, 3);
+      for (const key of ['a', 'b', 'c', 'd']) tracker.claimFirst(key, '2026-11-30');
+      assert.deepEqual(Object.keys(tracker.toJSON().firsts), ['b', 'c', 'd']);
+    });
+
+    it('survives a round trip through JSON, and ignores malformed state', function () {
+      const tracker = new DayTracker();
+      tracker.claimFirst('hq', '2026-11-30');
+      const restored = new DayTracker(JSON.parse(JSON.stringify(tracker)));
+      assert.equal(restored.claimFirst('hq', '2026-11-30'), false);
+      assert.equal(restored.claimFirst('annex', '2026-11-30'), true);
+      for (const junk of [null, 'x', 42, [], { firsts: 'x' }, { latest: 'soon', firsts: { hq: 'tuesday', ok: 7 } }]) {
+        const tracker = new DayTracker(junk);
+        assert.equal(tracker.size, 0);
+        assert.equal(tracker.claimFirst('hq', '2026-11-30'), true);
+      }
+    });
+
+    it('prunes restored state against its latest day', function () {
+      const tracker = new DayTracker({
+        version: 1,
+        latest: '2026-11-30',
+        firsts: { old: '2026-11-20', hq: '2026-11-30' },
+      });
+      assert.deepEqual(tracker.toJSON(), { version: 1, latest: '2026-11-30', firsts: { hq: '2026-11-30' } });
+    });
+  });
+});
