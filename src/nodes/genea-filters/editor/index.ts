@@ -77,11 +77,43 @@
   }
 
   /**
+   * Validates `field` as the user types: marks it and shows `message` under it while `isValid()` is false.
+   * (Node-RED's own per-property validation only marks the field, without saying why.)
+   */
+  function explain(field: JQuery, isValid: () => boolean, message: string): void {
+    const hint = $('<div class="form-tips">')
+      .css({ color: 'var(--red-ui-text-color-error, #d6615f)', marginTop: '4px' })
+      .text(message)
+      .insertAfter(field);
+    const check = (): void => {
+      const valid = isValid();
+      field.toggleClass('input-error', !valid);
+      hint.toggle(!valid);
+    };
+    field.on('input change', check);
+    check();
+  }
+
+  /** Live validation of the location, door and user conditions, shared by every filter's dialog. */
+  function prepareConditions(node: Instance<Conditions>): void {
+    for (const property of ['location', 'door', 'user']) {
+      const input = $(`#node-input-${property}`);
+      explain(input, () => isValidCondition(String(input.val() ?? '')), node._('genea-filters.validation.regex'));
+    }
+  }
+
+  /**
    * Fills `container` with one checkbox per known value (ticked when in
    * `selected`) and puts selected values that are not known into `other`, a
    * free-entry field validated as the user types.
    */
-  function choiceList(container: JQuery, known: readonly string[], selected: string[], other?: JQuery): void {
+  function choiceList(
+    node: Instance<Conditions>,
+    container: JQuery,
+    known: readonly string[],
+    selected: string[],
+    other?: JQuery,
+  ): void {
     for (const value of known) {
       const id = `${container.attr('id')}-${value}`;
       $('<label>')
@@ -97,11 +129,7 @@
     }
     if (!other) return;
     other.val(selected.filter((value) => !known.includes(value)).join(', '));
-    const check = (): void => {
-      other.toggleClass('input-error', !isCodeList(typedCodes(other)));
-    };
-    other.on('input change', check);
-    check();
+    explain(other, () => isCodeList(typedCodes(other)), node._('genea-filters.validation.codes'));
   }
 
   /** The values ticked in `container`, then those typed into `other`, without repeats. */
@@ -157,6 +185,13 @@
       };
       mode.on('change', showTimeZone);
       showTimeZone();
+      const timezone = $('#node-input-timezone');
+      explain(
+        timezone,
+        () => isValidTimeZone(String(timezone.val() ?? '')),
+        this._('genea-filters.validation.timezone'),
+      );
+      prepareConditions(this);
     },
   });
 
@@ -195,11 +230,13 @@
       // Flows written before this property existed lack it: the default is to include anti-passback.
       $('#node-input-includeAntiPassback').prop('checked', this.includeAntiPassback !== false);
       choiceList(
+        this,
         $('#genea-filters-reasons'),
         RED.settings.geneaAccessDeniedReasons ?? [],
         this.reasons ?? [],
         $('#genea-filters-reasons-other'),
       );
+      prepareConditions(this);
     },
     oneditsave: function () {
       this.reasons = chosen($('#genea-filters-reasons'), $('#genea-filters-reasons-other'));
@@ -232,6 +269,9 @@
     },
     outputLabels: function () {
       return this._('genea-filters.label.output');
+    },
+    oneditprepare: function () {
+      prepareConditions(this);
     },
   });
 
@@ -275,18 +315,17 @@
     },
     oneditprepare: function () {
       const actions = $('#genea-filters-actions');
-      choiceList(actions, RED.settings.geneaResourceChangeActions ?? DEFAULT_ACTIONS, this.actions ?? DEFAULT_ACTIONS);
-      const checkActions = (): void => {
-        actions.toggleClass('input-error', actions.find('input:checked').length === 0);
-      };
-      actions.on('change', checkActions);
-      checkActions();
+      const knownActions = RED.settings.geneaResourceChangeActions ?? DEFAULT_ACTIONS;
+      choiceList(this, actions, knownActions, this.actions ?? DEFAULT_ACTIONS);
+      explain(actions, () => actions.find('input:checked').length > 0, this._('genea-filters.validation.actions'));
       choiceList(
+        this,
         $('#genea-filters-resourceTypes'),
         RED.settings.geneaResourceChangeTypes ?? [],
         this.resourceTypes ?? [],
         $('#genea-filters-resourceTypes-other'),
       );
+      prepareConditions(this);
     },
     oneditsave: function () {
       this.actions = chosen($('#genea-filters-actions'));
