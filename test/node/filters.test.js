@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict');
 const { helper, load, sign } = require('../support/helper');
 const { summarise } = require('../../nodes/lib/event');
-const { event, granted, denied, antiPassback, audit, flat, HQ, BERLIN, BEA } = require('../support/genea-events');
+const { event, granted, denied, antiPassback, audit, flat, HQ, BERLIN, BEA } = require('../fixtures/event-builders');
 
 /**
  * Loads one filter node `f` with `props`, feeds it `messages` one at a time (each awaited until the

@@ -8,7 +8,7 @@ const {
   KNOWN_DENIAL_REASONS,
   ANTI_PASSBACK_REASON,
 } = require('../../nodes/lib/event');
-const { event, denied, audit, flat, HQ } = require('../support/genea-events');
+const { event, denied, audit, flat, HQ } = require('../fixtures/event-builders');
 
 const DENIAL_REASONS = KNOWN_DENIAL_REASONS.filter((reason) => reason !== ANTI_PASSBACK_REASON);
 
