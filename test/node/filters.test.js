@@ -407,4 +407,92 @@ describe('genea filters (node)', function () {
       );
     });
   });
+
+  describe('first-of-day memory in an asynchronous context store', function () {
+    /**
+     * A context store that answers through callbacks on a later turn, as file or database stores do, keeping
+     * its data in `data`; with `failure` set it fails every read and write with it.
+     */
+    function asyncStore(data, failure) {
+      const later = (callback, value) =>
+        setTimeout(() => (failure ? callback(new Error(failure)) : callback(null, value)), 5);
+      const store = () => ({
+        open: async () => {},
+        close: async () => {},
+        get: (scope, key, callback) => later(callback, data[`${scope}/${key}`]),
+        set: (scope, key, value, callback) => {
+          if (!failure) data[`${scope}/${key}`] = JSON.parse(JSON.stringify(value));
+          later(callback);
+        },
+        keys: (scope, callback) => later(callback, []),
+        delete: async () => {},
+        clean: async () => {},
+      });
+      store.toString = () => 'async test store';
+      return store;
+    }
+
+    // node-red-node-test-helper never loads settings.contextStorage: a "node module" that loads it with the flow.
+    const loadContextStores = () => helper._redNodes.loadContextsPlugin();
+
+    /** Feeds `messages` all at once (the store still loading) and returns the indexes that passed. */
+    async function feedAtOnce(store, messages) {
+      helper.settings({ contextStorage: { default: { module: store } } });
+      await load(
+        [
+          { id: 'f', type: 'genea-access-granted', mode: 'first-of-day', wires: [['out']] },
+          { id: 'out', type: 'helper' },
+          { id: 'on-done', type: 'complete', scope: ['f'], wires: [['finished']] },
+          { id: 'finished', type: 'helper' },
+        ],
+        {},
+        [loadContextStores],
+      );
+      const passed = [];
+      helper.getNode('out').on('input', (msg) => passed.push(msg.index));
+      let finished = 0;
+      const allFinished = new Promise((resolve) =>
+        helper.getNode('finished').on('input', () => ++finished === messages.length && resolve()),
+      );
+      messages.forEach((msg, index) => helper.getNode('f').receive({ ...msg, index }));
+      await allFinished;
+      return passed;
+    }
+
+    afterEach(() => helper.settings({}));
+
+    it('decides in arrival order while the memory loads, stores it, and reads it back after a restart', async function () {
+      const data = {};
+      const day = [
+        delivered(granted({ event_time: '2026-11-20T13:00:00Z' })),
+        delivered(granted({ event_time: '2026-11-20T13:05:00Z' })),
+        delivered(granted({ event_time: '2026-11-20T13:10:00Z', location: [BERLIN] })),
+        delivered(granted({ event_time: '2026-11-20T13:15:00Z', location: [BERLIN] })),
+      ];
+      assert.deepEqual(await feedAtOnce(asyncStore(data), day), [0, 2]);
+      await helper.unload();
+      assert.match(JSON.stringify(data), /geneaFirstOfDay.*2026-11-20/);
+      const later = [
+        delivered(granted({ event_time: '2026-11-20T17:00:00Z' })),
+        delivered(granted({ event_time: '2026-11-21T13:00:00Z' })),
+      ];
+      assert.deepEqual(await feedAtOnce(asyncStore(data), later), [1]);
+    });
+
+    it('logs a store that fails, and keeps deciding from what it holds in memory', async function () {
+      const events = [delivered(granted()), delivered(granted())];
+      assert.deepEqual(await feedAtOnce(asyncStore({}, 'disk full'), events), [0]);
+      const errors = helper
+        .getNode('f')
+        .error.getCalls()
+        .map((call) => call.args[0]);
+      assert.ok(errors.length >= 1);
+      for (const error of errors) {
+        assert.equal(
+          error,
+          'The first-of-day memory could not be read or written in the node context: Error: disk full',
+        );
+      }
+    });
+  });
 });
