@@ -115,6 +115,12 @@ describe('genea filters (editor definitions)', function () {
     assert.equal(validate('genea-resource-change', 'actions', []), false);
     assert.equal(validate('genea-resource-change', 'actions', ['created']), true);
     assert.equal(validate('genea-resource-change', 'resourceTypes', ['USER', 'ACCESS_GROUP']), true);
+    // Flow JSON without the optional properties is valid: the runtime applies the defaults.
+    for (const [type, definition] of Object.entries(definitions)) {
+      for (const [property, { validate }] of Object.entries(definition.defaults)) {
+        if (validate) assert.equal(validate.call({}, undefined), true, `${type}.${property}`);
+      }
+    }
   });
 
   it('the editor uses only catalog keys that exist', function () {

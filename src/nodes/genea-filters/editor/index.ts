@@ -54,6 +54,11 @@
     return Array.isArray(value) && value.every((code) => typeof code === 'string' && CODE.test(code));
   }
 
+  /** A list property: missing (flows written without it get the default), or a list of codes. */
+  function isOptionalCodeList(value: unknown): boolean {
+    return value === undefined || isCodeList(value);
+  }
+
   /** `CARD_NOT_FOUND, +2`: a list short enough for a node label. */
   function shortList(node: Instance<Conditions>, values: string[]): string {
     if (values.length <= 2) return values.join(', ');
@@ -150,7 +155,7 @@
       mode: {
         value: 'all',
         validate: function (value: string) {
-          return ['all', 'first-of-day', 'first-per-user-of-day'].includes(value);
+          return value === undefined || ['all', 'first-of-day', 'first-per-user-of-day'].includes(value);
         },
       },
       timezone: { value: '', validate: isValidTimeZone },
@@ -201,7 +206,7 @@
     defaults: {
       name: { value: '' },
       includeAntiPassback: { value: true },
-      reasons: { value: [], validate: isCodeList },
+      reasons: { value: [], validate: isOptionalCodeList },
       location: { value: '', validate: isValidCondition },
       door: { value: '', validate: isValidCondition },
       user: { value: '', validate: isValidCondition },
@@ -283,10 +288,10 @@
       actions: {
         value: ['created', 'updated', 'deleted'],
         validate: function (value: string) {
-          return isCodeList(value) && value.length > 0;
+          return value === undefined || (isCodeList(value) && value.length > 0);
         },
       },
-      resourceTypes: { value: [], validate: isCodeList },
+      resourceTypes: { value: [], validate: isOptionalCodeList },
       location: { value: '', validate: isValidCondition },
       door: { value: '', validate: isValidCondition },
       user: { value: '', validate: isValidCondition },
