@@ -198,12 +198,28 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       node.send([msg, null]);
     };
 
-    const claim = claimRoute(RED.httpNode, url, node.id, (req, res) => {
-      handle(req, res).catch((err: unknown) => {
-        node.error(RED._('genea-webhook-in.errors.internal', { error: String(err) }));
-        if (!res.headersSent) answer(res, 500, 'Internal error', true);
-      });
-    });
+    const { settings } = RED;
+    const routeContext = {
+      adminRoot: settings.httpAdminRoot,
+      // These act on every request in ways the router stacks do not show (see http-route).
+      directAllowed:
+        !settings.requireHttps &&
+        !settings.httpAdminMiddleware &&
+        !settings.httpNodeAuth &&
+        settings.adminAuth?.type !== 'strategy',
+    };
+    const claim = claimRoute(
+      RED.httpNode,
+      url,
+      node.id,
+      (req, res) => {
+        handle(req, res).catch((err: unknown) => {
+          node.error(RED._('genea-webhook-in.errors.internal', { error: String(err) }));
+          if (!res.headersSent) answer(res, 500, 'Internal error', true);
+        });
+      },
+      routeContext,
+    );
     if (!claim.ok) {
       stop(
         RED._('genea-webhook-in.status.path-in-use'),

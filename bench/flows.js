@@ -1,0 +1,89 @@
+'use strict';
+// The flows deployed for configurations A and B. Both end in the same counting sink and both serve
+// GET /bench/count, so that the bench can check that every accepted delivery reached the flow.
+
+const COUNT_SINK = "flow.set('count', (flow.get('count') || 0) + 1);\nreturn null;";
+const COUNT_ANSWER = "msg.payload = { count: flow.get('count') || 0 };\nreturn msg;";
+
+function tab(id, label) {
+  return { id, type: 'tab', label };
+}
+
+function countEndpoint(z) {
+  return [
+    { id: `${z}-count-in`, type: 'http in', z, url: '/bench/count', method: 'get', wires: [[`${z}-count-fn`]] },
+    { id: `${z}-count-fn`, type: 'function', z, func: COUNT_ANSWER, outputs: 1, wires: [[`${z}-count-out`]] },
+    { id: `${z}-count-out`, type: 'http response', z, wires: [] },
+  ];
+}
+
+function sink(z) {
+  return { id: `${z}-sink`, type: 'function', z, name: 'count', func: COUNT_SINK, outputs: 0, wires: [] };
+}
+
+/** A: this package's receiver → counting sink. The secret goes in the config node's credentials. */
+function receiverFlow(secret, path) {
+  return [
+    tab('a', 'A genea-webhook-in'),
+    { id: 'a-cfg', type: 'genea-config', name: 'bench', credentials: { secret } },
+    { id: 'a-rx', type: 'genea-webhook-in', z: 'a', config: 'a-cfg', url: path, wires: [['a-sink'], []] },
+    sink('a'),
+    ...countEndpoint('a'),
+  ];
+}
+
+// What a user builds without this package: verify the HMAC over the raw body (http in with "do not parse
+// body" hands it over as a Buffer), compare in constant time, parse, answer, pass the event on.
+// The event goes out first: Node-RED clones every message of a send but the first, and the http response
+// message (req/res kept by reference) is the cheap one to clone.
+const CORE_VERIFY = `const expected = Buffer.from('sha1=' + crypto.createHmac('sha1', env.get('GENEA_SECRET')).update(msg.payload).digest('hex'));
+const header = Buffer.from(String(msg.req.headers['x-sequr-signature'] || ''));
+if (header.length !== expected.length || !crypto.timingSafeEqual(header, expected)) {
+    msg.statusCode = 401;
+    msg.payload = 'Signature does not match';
+    return [null, msg];
+}
+let event;
+try {
+    event = JSON.parse(msg.payload.toString('utf8'));
+} catch (err) {
+    msg.statusCode = 400;
+    msg.payload = 'Body is not JSON';
+    return [null, msg];
+}
+const out = { payload: event, headers: msg.req.headers };
+msg.statusCode = 200;
+msg.payload = 'Accepted';
+return [out, msg];`;
+
+/** B: core http in (raw body) → function verifying the HMAC → [counting sink, http response]. */
+function coreFlow(path) {
+  return [
+    tab('b', 'B core http in'),
+    {
+      id: 'b-in',
+      type: 'http in',
+      z: 'b',
+      url: path,
+      method: 'post',
+      upload: false,
+      skipBodyParsing: true,
+      wires: [['b-verify']],
+    },
+    {
+      id: 'b-verify',
+      type: 'function',
+      z: 'b',
+      name: 'verify Genea signature',
+      func: CORE_VERIFY,
+      outputs: 2,
+      libs: [{ var: 'crypto', module: 'crypto' }],
+      wires: [['b-sink'], ['b-out']],
+    },
+    { id: 'b-out', type: 'http response', z: 'b', wires: [] },
+    sink('b'),
+    ...countEndpoint('b'),
+  ];
+}
+
+module.exports = { receiverFlow, coreFlow };

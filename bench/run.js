@@ -1,0 +1,311 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench`: signed Genea deliveries per second, in one run on this machine, against
+//   A. genea-webhook-in in a real Node-RED with default settings, wired to a counting sink;
+//   B. the same Node-RED with core http in (raw body) → function verifying the HMAC → http response;
+//   C. a bare Node http server doing the same verification (the ceiling).
+// Then A's cost against body size and A's memory with its duplicate window full. Prints Markdown tables.
+// The load generator (autocannon) runs in this process, each server in its own child process. It never
+// fails on a number; it fails only if a server cannot be started or answers nothing but errors.
+// Options (flag or BENCH_<NAME> environment variable): see OPTIONS below.
+const os = require('node:os');
+const path = require('node:path');
+const autocannon = require('autocannon');
+const { signedEvents } = require('./events');
+const { receiverFlow, coreFlow } = require('./flows');
+const servers = require('./servers');
+const { nodeRedVersion } = require('../test/support/node-red-path');
+
+const OPTIONS = {
+  duration: { value: 6, help: 'seconds of load per measured point' },
+  warmup: { value: 2, help: 'seconds of unmeasured load per server before its first point' },
+  connections: { value: '1,20,100', help: 'concurrencies for the A/B/C comparison' },
+  sizes: { value: '0,10240,102400,1048576', help: 'body sizes (bytes) for A; 0 is a plain event (~1.2 KB)' },
+  sizeConnections: { value: 4, help: 'concurrency for the body-size series' },
+  sizeDuration: { value: 5, help: 'seconds per body size' },
+  windowEvents: { value: 120000, help: 'distinct events A has accepted when its memory is last measured' },
+  profile: { value: '', help: 'directory for a --cpu-prof profile of Node-RED A (off when empty)' },
+  maxMinutes: { value: 8, help: 'hard limit for the whole run' },
+};
+
+function parseOptions(argv) {
+  const options = {};
+  for (const [name, { value }] of Object.entries(OPTIONS)) {
+    const envName = `BENCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+    options[name] = process.env[envName] ?? value;
+  }
+  for (const arg of argv) {
+    const match = /^--([a-zA-Z]+)(?:=(.*))?$/.exec(arg);
+    if (!match || !(match[1] in OPTIONS)) {
+      const lines = Object.entries(OPTIONS).map(([n, o]) => `  --${n}=${o.value}  ${o.help}`);
+      console.error(`usage: node bench/run.js [options]\n${lines.join('\n')}`);
+      process.exit(arg === '--help' ? 0 : 2);
+    }
+    options[match[1]] = match[2] ?? 'true';
+  }
+  const numbers = (list) => String(list).split(',').filter(Boolean).map(Number);
+  return {
+    ...options,
+    duration: Number(options.duration),
+    warmup: Number(options.warmup),
+    connections: numbers(options.connections),
+    sizes: numbers(options.sizes),
+    sizeConnections: Number(options.sizeConnections),
+    sizeDuration: Number(options.sizeDuration),
+    windowEvents: Number(options.windowEvents),
+    maxMinutes: Number(options.maxMinutes),
+    profile: options.profile ? path.resolve(options.profile) : '',
+  };
+}
+
+const SECRET = 'bench-secret-5b7e0c1d9a';
+const PATHS = { A: '/genea', B: '/genea', C: '/genea' };
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * Drives `server` with signed deliveries from `source` for `duration` seconds (or `amount` requests) and
+ * measures what the bench reports: 2xx per second, latency percentiles (from autocannon's own per-response
+ * timings, at sub-millisecond resolution), the server's peak RSS and CPU time per request.
+ */
+async function drive(server, source, { connections, duration, amount }) {
+  const before = await servers.acceptedCount(server);
+  const rss = servers.sampleRss(server.pid);
+  const cpuBefore = servers.cpuMs(server.pid);
+  const latencies = [];
+  const statuses = {};
+  const started = process.hrtime.bigint();
+  const result = await new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${server.port}`,
+        connections,
+        ...(amount ? { amount } : { duration }),
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            path: PATHS[server.name],
+            setupRequest(request) {
+              const { body, signature } = source.next();
+              request.body = body;
+              request.headers = { 'Content-Type': 'application/json', 'X-Sequr-Signature': signature };
+              return request;
+            },
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      statuses[statusCode] = (statusCode in statuses ? statuses[statusCode] : 0) + 1;
+      if (statusCode === 200) latencies.push(responseTime);
+    });
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = servers.cpuMs(server.pid);
+  const peakRss = rss.stop();
+  const ok = statuses[200] ?? 0;
+  if (ok === 0) throw new Error(`${server.name}: no request accepted (${JSON.stringify(statuses)}): ${server.log()}`);
+  // The receiver answers before its flow runs: give the sink a moment to catch up before comparing counts.
+  let emitted = 0;
+  for (let i = 0; i < 40 && emitted < ok; i++) {
+    emitted = (await servers.acceptedCount(server)) - before;
+    if (emitted < ok) await servers.sleep(50);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    connections,
+    requests: ok,
+    rps: ok / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    peakRss,
+    cpuPerRequestUs: cpuBefore === null ? null : ((cpuAfter - cpuBefore) * 1000) / ok,
+    failures: result.errors + result.timeouts + (result.non2xx ?? 0),
+    statuses,
+    emitted,
+  };
+}
+
+const fmt = {
+  n: (value, digits = 0) => (value === null || Number.isNaN(value) ? 'n/a' : value.toFixed(digits)),
+  mib: (bytes) => (bytes === null ? 'n/a' : (bytes / 1048576).toFixed(0)),
+  size: (bytes) =>
+    bytes >= 1048576 ? `${bytes / 1048576} MiB` : bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`,
+};
+
+function table(header, rows) {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+function checked(result) {
+  const problems = [];
+  if (result.failures > 0) problems.push(`${result.failures} not 200: ${JSON.stringify(result.statuses)}`);
+  // Requests still in flight when the load stops are processed but not counted by autocannon.
+  const inFlight = result.emitted - result.requests;
+  if (inFlight < 0 || inFlight > result.connections) {
+    problems.push(`sink counted ${result.emitted} of ${result.requests}`);
+  }
+  return problems.length ? problems.join('; ') : 'ok';
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  setTimeout(() => {
+    console.error(`bench: still running after ${options.maxMinutes} minutes, stopping`);
+    process.exit(1);
+  }, options.maxMinutes * 60_000).unref();
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      console.error(`bench: ${signal}, stopping servers`);
+      process.exit(130);
+    });
+  }
+
+  const env = { GENEA_SECRET: SECRET };
+  console.error('bench: starting A (Node-RED + genea-webhook-in), B (Node-RED + core http in), C (bare node http)');
+  const [a, b, c] = await Promise.all([
+    servers.startNodeRed('A', {
+      flow: receiverFlow(SECRET, PATHS.A),
+      readyPath: PATHS.A,
+      env,
+      cpuProfDir: options.profile,
+    }),
+    servers.startNodeRed('B', { flow: coreFlow(PATHS.B), readyPath: PATHS.B, env }),
+    servers.startBareServer('C', { env }),
+  ]);
+  const all = [a, b, c];
+  const plainEvents = signedEvents(SECRET);
+  let acceptedByA = 0;
+  const track = (server, result) => {
+    if (server === a) acceptedByA += result.requests;
+    return result;
+  };
+
+  const cpu = os.cpus();
+  console.log(`# Genea webhook bench, ${new Date().toISOString()}\n`);
+  console.log(
+    `Node ${process.version}, Node-RED ${nodeRedVersion}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ` +
+      `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB. Plain event ${plainEvents.bodyBytes} bytes, unique uuid per request.\n` +
+      `Options: ${JSON.stringify(options)}\n`,
+  );
+
+  for (const server of all) {
+    console.error(`bench: warming up ${server.name} for ${options.warmup} s`);
+    track(server, await drive(server, plainEvents, { connections: 20, duration: options.warmup }));
+  }
+
+  // Interleaved (C, B, A at each concurrency) so that a noisy neighbour hits all three alike.
+  const rows = [];
+  const ratios = [];
+  for (const connections of options.connections) {
+    const results = {};
+    for (const server of [c, b, a]) {
+      console.error(`bench: ${server.name} at ${connections} connections for ${options.duration} s`);
+      results[server.name] = track(
+        server,
+        await drive(server, plainEvents, { connections, duration: options.duration }),
+      );
+    }
+    for (const name of ['A', 'B', 'C']) {
+      const r = results[name];
+      rows.push([
+        connections,
+        name,
+        fmt.n(r.rps),
+        fmt.n(r.p50, 2),
+        fmt.n(r.p99, 2),
+        fmt.n(r.cpuPerRequestUs),
+        fmt.mib(r.peakRss),
+        checked(r),
+      ]);
+    }
+    ratios.push([
+      connections,
+      fmt.n(results.A.rps / results.B.rps, 2),
+      fmt.n(results.A.rps / results.C.rps, 2),
+      fmt.n(results.A.p99, 2),
+    ]);
+  }
+  console.log('## Throughput (plain events)\n');
+  console.log(
+    table(['connections', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'peak RSS MiB', 'check'], rows),
+  );
+  console.log();
+  console.log(table(['connections', 'A/B req/s', 'A/C req/s', 'A p99 ms'], ratios));
+  console.log();
+
+  const sizeRows = [];
+  for (const size of options.sizes) {
+    const source = signedEvents(SECRET, { size });
+    console.error(`bench: A with ${source.bodyBytes}-byte bodies for ${options.sizeDuration} s`);
+    const r = track(
+      a,
+      await drive(a, source, { connections: options.sizeConnections, duration: options.sizeDuration }),
+    );
+    const nsPerByte = r.cpuPerRequestUs === null ? null : (r.cpuPerRequestUs * 1000) / source.bodyBytes;
+    sizeRows.push([
+      fmt.size(source.bodyBytes),
+      fmt.n(r.rps),
+      fmt.n(r.p50, 2),
+      fmt.n(r.p99, 2),
+      fmt.n(r.cpuPerRequestUs),
+      fmt.n(nsPerByte, 2),
+      fmt.n((r.rps * source.bodyBytes) / 1048576, 1),
+      fmt.mib(r.peakRss),
+      checked(r),
+    ]);
+  }
+  console.log(`## A: cost against body size (${options.sizeConnections} connections)\n`);
+  console.log(
+    table(
+      [
+        'body',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'server CPU µs/req',
+        'server CPU ns/byte',
+        'MiB/s',
+        'peak RSS MiB',
+        'check',
+      ],
+      sizeRows,
+    ),
+  );
+  console.log();
+
+  const windowRows = [[acceptedByA, fmt.mib(servers.rssBytes(a.pid))]];
+  const step = 25_000;
+  while (acceptedByA < options.windowEvents) {
+    const amount = Math.min(step - (acceptedByA % step), options.windowEvents - acceptedByA);
+    console.error(`bench: A accepted ${acceptedByA} distinct events, sending ${amount} more`);
+    const r = track(a, await drive(a, plainEvents, { connections: 20, amount }));
+    if (r.requests !== amount) console.error(`bench: ${amount - r.requests} of those were not accepted: ${checked(r)}`);
+    windowRows.push([acceptedByA, fmt.mib(r.peakRss)]);
+  }
+  console.log('## A: memory as its duplicate window fills (plain events, window bound 100,000 events)\n');
+  console.log(table(['distinct events accepted', 'peak RSS MiB'], windowRows));
+  console.log();
+
+  console.error('bench: stopping servers');
+  await Promise.all(all.map(servers.stop));
+  if (options.profile)
+    console.error(`bench: CPU profile of A in ${options.profile} (summarise: node bench/profile-summary.js <file>)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench failed: ${err.stack ?? err}`);
+    process.exit(1);
+  },
+);
