@@ -68,7 +68,9 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     // Status: what the node last did, drawn at most every STATUS_INTERVAL_MS so a burst costs nothing.
     let accepted = 0;
     let rejected = 0;
-    let lastAccepted = '';
+    // The last event's type and time, formatted only when the status is drawn.
+    let lastAcceptedType = '';
+    let lastAcceptedAt = 0;
     let lastRejection: Rejection | undefined;
     let lastWasRejection = false;
     let statusTimer: NodeJS.Timeout | undefined;
@@ -76,7 +78,10 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       statusTimer = undefined;
       if (closed || !sources.list) return;
       const parts = [url];
-      if (accepted > 0) parts.push(RED._('genea-webhook-in.status.last', { event: lastAccepted }));
+      if (accepted > 0)
+        parts.push(
+          RED._('genea-webhook-in.status.last', { event: `${lastAcceptedType} ${clock(new Date(lastAcceptedAt))}` }),
+        );
       if (lastRejection) {
         parts.push(RED._('genea-webhook-in.status.rejected', { count: rejected, status: lastRejection.status }));
       }
@@ -187,7 +192,8 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       lastWasRejection = false;
       if (verdict.duplicate) return;
       accepted++;
-      lastAccepted = `${verdict.summary.type} ${clock(new Date())}`;
+      lastAcceptedType = verdict.summary.type;
+      lastAcceptedAt = Date.now();
       scheduleStatus();
       const msg: NodeMessage & Record<string, unknown> = {
         topic: verdict.summary.type,

@@ -162,7 +162,8 @@ function harmlessFront(claim: ClaimState, path: string): ClaimState['front'] | n
   const front: ClaimState['front'] = [];
   const add = (stack: Layer[], within: string, end: Layer | undefined, mountedApps: number): boolean => {
     const layers = frontLayers(stack, within, end, mountedApps);
-    if (layers) front.push({ stack, layers: end === undefined ? stack.slice() : layers, whole: end === undefined });
+    // Up to and including the route, so that a layer put in right before it shows as a change.
+    if (layers) front.push({ stack, layers: end ? [...layers, end] : stack.slice(), whole: end === undefined });
     return layers !== null;
   };
   const root = rootOf(app);
