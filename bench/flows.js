@@ -17,6 +17,36 @@ function countEndpoint(z) {
   ];
 }
 
+// GET /bench/memory (A only, called between measurements): the V8 heap in use after a full garbage
+// collection, the live memory that the duplicate window's bound is about. Built-in modules reach a
+// function node through its "libs" (functionExternalModules is on in the default settings).
+const MEMORY_ANSWER = `if (!context.get('gc')) {
+    v8.setFlagsFromString('--expose-gc');
+    context.set('gc', vm.runInNewContext('gc'));
+}
+context.get('gc')();
+msg.payload = { heapUsed: v8.getHeapStatistics().used_heap_size };
+return msg;`;
+
+function memoryEndpoint(z) {
+  return [
+    { id: `${z}-mem-in`, type: 'http in', z, url: '/bench/memory', method: 'get', wires: [[`${z}-mem-fn`]] },
+    {
+      id: `${z}-mem-fn`,
+      type: 'function',
+      z,
+      func: MEMORY_ANSWER,
+      outputs: 1,
+      libs: [
+        { var: 'v8', module: 'v8' },
+        { var: 'vm', module: 'vm' },
+      ],
+      wires: [[`${z}-mem-out`]],
+    },
+    { id: `${z}-mem-out`, type: 'http response', z, wires: [] },
+  ];
+}
+
 function sink(z) {
   return { id: `${z}-sink`, type: 'function', z, name: 'count', func: COUNT_SINK, outputs: 0, wires: [] };
 }
@@ -29,6 +59,7 @@ function receiverFlow(secret, path) {
     { id: 'a-rx', type: 'genea-webhook-in', z: 'a', config: 'a-cfg', url: path, wires: [['a-sink'], []] },
     sink('a'),
     ...countEndpoint('a'),
+    ...memoryEndpoint('a'),
   ];
 }
 

@@ -2,16 +2,18 @@
 'use strict';
 // Summarises a V8 .cpuprofile (from `npm run bench -- --profile=DIR`): where the CPU time went, by area
 // (this package, express and its middleware, the Node-RED runtime, Node's http/net/crypto, GC, idle) and by
-// function (self time). Usage: node bench/profile-summary.js <file.cpuprofile> [top=25]
+// function (self time). Usage: node bench/profile-summary.js <file.cpuprofile> [top=25] [skipSeconds=0]
+// skipSeconds leaves out the process's start-up (module loading), as the bench reports it.
 const fs = require('node:fs');
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, skipArg] = process.argv.slice(2);
 if (!file) {
   console.error('usage: node bench/profile-summary.js <file.cpuprofile> [top]');
   process.exit(2);
 }
 const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
 const top = Number(topArg ?? 25);
+const skipUs = Number(skipArg ?? 0) * 1e6;
 
 const AREAS = [
   ['this package', /node-red-contrib-genea-webhooks|\/bench\/nodes\/|\/nodes\/(lib|genea-[^/]+)\//],
@@ -36,7 +38,10 @@ function areaOf(node) {
 
 // Self time per node from the samples and their time deltas.
 const self = new Map();
+let elapsed = 0;
 for (let i = 0; i < profile.samples.length; i++) {
+  elapsed += profile.timeDeltas[i] ?? 0;
+  if (elapsed < skipUs) continue;
   self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
 }
 const byArea = new Map();
@@ -48,7 +53,10 @@ for (const node of profile.nodes) {
   if (!us) continue;
   total += us;
   const area = areaOf(node);
-  if (area === 'idle') idle += us;
+  if (area === 'idle') {
+    idle += us;
+    continue;
+  }
   byArea.set(area, (byArea.get(area) ?? 0) + us);
   const { functionName, url, lineNumber } = node.callFrame;
   const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '')}:${lineNumber + 1}`;

@@ -23,7 +23,7 @@ const OPTIONS = {
   sizes: { value: '0,10240,102400,1048576', help: 'body sizes (bytes) for A; 0 is a plain event (~1.2 KB)' },
   sizeConnections: { value: 4, help: 'concurrency for the body-size series' },
   sizeDuration: { value: 5, help: 'seconds per body size' },
-  windowEvents: { value: 120000, help: 'distinct events A has accepted when its memory is last measured' },
+  windowEvents: { value: 150000, help: 'distinct events A has accepted when its memory is last measured' },
   profile: { value: '', help: 'directory for a --cpu-prof profile of Node-RED A (off when empty)' },
   maxMinutes: { value: 8, help: 'hard limit for the whole run' },
 };
@@ -59,6 +59,8 @@ function parseOptions(argv) {
 }
 
 const SECRET = 'bench-secret-5b7e0c1d9a';
+/** DuplicateWindow's default maxEntries (src/lib/duplicate-window.ts). */
+const WINDOW_BOUND = 100_000;
 const PATHS = { A: '/genea', B: '/genea', C: '/genea' };
 
 function percentile(sorted, p) {
@@ -78,6 +80,7 @@ async function drive(server, source, { connections, duration, amount }) {
   const latencies = [];
   const statuses = {};
   const started = process.hrtime.bigint();
+  const clientCpu = process.cpuUsage();
   const result = await new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -106,6 +109,7 @@ async function drive(server, source, { connections, duration, amount }) {
     });
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { user, system } = process.cpuUsage(clientCpu);
   const cpuAfter = servers.cpuMs(server.pid);
   const peakRss = rss.stop();
   const ok = statuses[200] ?? 0;
@@ -125,6 +129,8 @@ async function drive(server, source, { connections, duration, amount }) {
     p99: percentile(latencies, 99),
     peakRss,
     cpuPerRequestUs: cpuBefore === null ? null : ((cpuAfter - cpuBefore) * 1000) / ok,
+    /** Share of one core the load generator (this process) used: near 100 % it, not the server, set the pace. */
+    clientCpuPercent: (user + system) / 1e4 / seconds,
     failures: result.errors + result.timeouts + (result.non2xx ?? 0),
     statuses,
     emitted,
@@ -183,6 +189,8 @@ async function main() {
     servers.startBareServer('C', { env }),
   ]);
   const all = [a, b, c];
+  const baselineHeap = await servers.heapUsedAfterGc(a);
+  const baselineRss = servers.rssBytes(a.pid);
   const plainEvents = signedEvents(SECRET);
   let acceptedByA = 0;
   const track = (server, result) => {
@@ -198,6 +206,7 @@ async function main() {
       `Options: ${JSON.stringify(options)}\n`,
   );
 
+  const loadStartedAt = Date.now();
   for (const server of all) {
     console.error(`bench: warming up ${server.name} for ${options.warmup} s`);
     track(server, await drive(server, plainEvents, { connections: 20, duration: options.warmup }));
@@ -225,6 +234,7 @@ async function main() {
         fmt.n(r.p99, 2),
         fmt.n(r.cpuPerRequestUs),
         fmt.mib(r.peakRss),
+        fmt.n(r.clientCpuPercent),
         checked(r),
       ]);
     }
@@ -232,18 +242,36 @@ async function main() {
       connections,
       fmt.n(results.A.rps / results.B.rps, 2),
       fmt.n(results.A.rps / results.C.rps, 2),
+      fmt.n(results.B.cpuPerRequestUs / results.A.cpuPerRequestUs, 2),
+      fmt.n(results.C.cpuPerRequestUs / results.A.cpuPerRequestUs, 2),
       fmt.n(results.A.p99, 2),
     ]);
   }
   console.log('## Throughput (plain events)\n');
   console.log(
-    table(['connections', 'server', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'peak RSS MiB', 'check'], rows),
+    table(
+      [
+        'connections',
+        'server',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'server CPU µs/req',
+        'peak RSS MiB',
+        'client CPU %',
+        'check',
+      ],
+      rows,
+    ),
   );
   console.log();
-  console.log(table(['connections', 'A/B req/s', 'A/C req/s', 'A p99 ms'], ratios));
+  // Ratios by server CPU per request: the work each server does per delivery, less sensitive to a noisy
+  // machine and to the load generator's own ceiling than requests per second.
+  console.log(table(['connections', 'A/B req/s', 'A/C req/s', 'A/B by CPU/req', 'A/C by CPU/req', 'A p99 ms'], ratios));
   console.log();
 
   const sizeRows = [];
+  let previous = null;
   for (const size of options.sizes) {
     const source = signedEvents(SECRET, { size });
     console.error(`bench: A with ${source.bodyBytes}-byte bodies for ${options.sizeDuration} s`);
@@ -252,6 +280,12 @@ async function main() {
       await drive(a, source, { connections: options.sizeConnections, duration: options.sizeDuration }),
     );
     const nsPerByte = r.cpuPerRequestUs === null ? null : (r.cpuPerRequestUs * 1000) / source.bodyBytes;
+    // What each further byte costs, from the previous size to this one: flat when the cost is linear.
+    const marginal =
+      previous && r.cpuPerRequestUs !== null
+        ? ((r.cpuPerRequestUs - previous.cpuPerRequestUs) * 1000) / (source.bodyBytes - previous.bytes)
+        : null;
+    previous = { bytes: source.bodyBytes, cpuPerRequestUs: r.cpuPerRequestUs };
     sizeRows.push([
       fmt.size(source.bodyBytes),
       fmt.n(r.rps),
@@ -259,6 +293,7 @@ async function main() {
       fmt.n(r.p99, 2),
       fmt.n(r.cpuPerRequestUs),
       fmt.n(nsPerByte, 2),
+      fmt.n(marginal, 2),
       fmt.n((r.rps * source.bodyBytes) / 1048576, 1),
       fmt.mib(r.peakRss),
       checked(r),
@@ -274,6 +309,7 @@ async function main() {
         'p99 ms',
         'server CPU µs/req',
         'server CPU ns/byte',
+        'marginal ns/byte',
         'MiB/s',
         'peak RSS MiB',
         'check',
@@ -283,23 +319,33 @@ async function main() {
   );
   console.log();
 
-  const windowRows = [[acceptedByA, fmt.mib(servers.rssBytes(a.pid))]];
+  const memoryRow = async () => {
+    const heap = await servers.heapUsedAfterGc(a);
+    const perEvent = acceptedByA > 0 ? (heap - baselineHeap) / Math.min(acceptedByA, WINDOW_BOUND) : null;
+    return [acceptedByA, fmt.mib(heap), fmt.n(perEvent), fmt.mib(servers.rssBytes(a.pid))];
+  };
+  const windowRows = [[0, fmt.mib(baselineHeap), '', fmt.mib(baselineRss)], await memoryRow()];
   const step = 25_000;
   while (acceptedByA < options.windowEvents) {
     const amount = Math.min(step - (acceptedByA % step), options.windowEvents - acceptedByA);
     console.error(`bench: A accepted ${acceptedByA} distinct events, sending ${amount} more`);
     const r = track(a, await drive(a, plainEvents, { connections: 20, amount }));
     if (r.requests !== amount) console.error(`bench: ${amount - r.requests} of those were not accepted: ${checked(r)}`);
-    windowRows.push([acceptedByA, fmt.mib(r.peakRss)]);
+    windowRows.push(await memoryRow());
   }
-  console.log('## A: memory as its duplicate window fills (plain events, window bound 100,000 events)\n');
-  console.log(table(['distinct events accepted', 'peak RSS MiB'], windowRows));
+  console.log(`## A: memory as its duplicate window fills (window bound ${WINDOW_BOUND} events)\n`);
+  console.log(
+    table(['distinct events accepted', 'heap after GC MiB', 'heap bytes per remembered event', 'RSS MiB'], windowRows),
+  );
   console.log();
 
   console.error('bench: stopping servers');
   await Promise.all(all.map(servers.stop));
-  if (options.profile)
-    console.error(`bench: CPU profile of A in ${options.profile} (summarise: node bench/profile-summary.js <file>)`);
+  if (options.profile) {
+    const skip = Math.floor((loadStartedAt - a.startedAt) / 1000);
+    console.error(`bench: CPU profile of A in ${options.profile}; load began ${skip} s after A started. Summary:`);
+    console.error(`  node bench/profile-summary.js ${options.profile}/<file>.cpuprofile 30 ${skip}`);
+  }
 }
 
 main().then(

@@ -57,7 +57,7 @@ function startChild(name, args, env) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   child.on('exit', () => children.delete(child));
-  return { name, child, pid: child.pid, log: () => log };
+  return { name, child, pid: child.pid, startedAt: Date.now(), log: () => log };
 }
 
 /** Stops a server: SIGINT (Node-RED then stops its flows and writes a --cpu-prof profile), SIGKILL after 10 s. */
@@ -140,6 +140,11 @@ async function acceptedCount(server) {
   return JSON.parse((await request(server.port, 'GET', '/bench/count')).text).count;
 }
 
+/** V8 heap in use after a full GC, bytes (configuration A's GET /bench/memory). */
+async function heapUsedAfterGc(server) {
+  return JSON.parse((await request(server.port, 'GET', '/bench/memory')).text).heapUsed;
+}
+
 function readProc(pid, file) {
   try {
     return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
@@ -179,4 +184,15 @@ function sampleRss(pid, intervalMs = 50) {
   };
 }
 
-module.exports = { startNodeRed, startBareServer, stop, cleanupNow, acceptedCount, rssBytes, cpuMs, sampleRss, sleep };
+module.exports = {
+  heapUsedAfterGc,
+  startNodeRed,
+  startBareServer,
+  stop,
+  cleanupNow,
+  acceptedCount,
+  rssBytes,
+  cpuMs,
+  sampleRss,
+  sleep,
+};
