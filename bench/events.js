@@ -21,19 +21,16 @@ const PEOPLE = [
 ];
 const DOORS = ['Front Door', 'Loading Dock', 'Server Room', 'Stairwell B'];
 
-/** Event kinds in a plausible mix: most deliveries are access decisions. */
+/**
+ * Access-granted events (the most frequent kind), in both action codes Genea uses, across users and doors:
+ * configuration A's access-granted filter passes every one, so its sink runs for each delivery as B's does.
+ */
 const KINDS = [
   { type: 'ACCESS', action: 'SEQUR_ACCESS_GRANTED', message: 'Access Granted' },
   { type: 'ACCESS', action: 'SEQUR_ACCESS_GRANTED_ACCESS_POINT_UNLOCKED', message: 'Access Granted' },
-  { type: 'ACCESS', action: 'SEQUR_ACCESS_DENIED_CARD_NOT_FOUND', message: 'Access Denied - Card Not Found' },
-  { type: 'ACCESS', action: 'SEQUR_ACCESS_DENIED_INVALID_TIME', message: 'Access Denied - Invalid Time' },
-  {
-    type: 'ACCESS',
-    action: 'SEQUR_ACCESS_DENIED_ANTI_PASSBACK_VIOLATION',
-    message: 'Access Denied - Anti-Passback Violation',
-  },
-  { type: 'AUDIT', action: 'CREATED', message: 'Created Card 1111 for Aaron Arnold', audit: 'CARD' },
 ];
+/** Templates: kinds × people × doors. */
+const TEMPLATES = KINDS.length * 4;
 
 function hexId(n, length) {
   return n.toString(16).padStart(length, '0').slice(-length);
@@ -48,7 +45,7 @@ function uuidFrom(seed, n) {
 /** The event as Genea sends it, without its own uuid (which goes last, see the top of this file). */
 function eventBody(index) {
   const kind = KINDS[index % KINDS.length];
-  const [userName, userEmail] = PEOPLE[index % PEOPLE.length];
+  const [userName, userEmail] = PEOPLE[(index >> 1) % PEOPLE.length];
   const door = DOORS[index % DOORS.length];
   const time = new Date(Date.UTC(2026, 10, 29, 8, 0, index % 60)).toISOString();
   const event = {
@@ -105,7 +102,6 @@ function eventBody(index) {
     },
     metadata: { version: '2' },
   };
-  if (kind.audit) event.audit_resource = { id: 1111, uuid: uuidFrom(0xca4d, index), name: '1111', type: kind.audit };
   return event;
 }
 
@@ -163,7 +159,7 @@ function keyBlocks(secret) {
  */
 function signedEvents(secret, { size = 0 } = {}) {
   const blocks = keyBlocks(secret);
-  const templates = (size ? [0] : KINDS.map((_, i) => i)).map((i) => {
+  const templates = (size ? [0] : Array.from({ length: TEMPLATES }, (_, i) => i)).map((i) => {
     const prefix = Buffer.from(templatePrefix(i, size), 'utf8');
     return { prefix, inner: crypto.createHash('sha1').update(blocks.inner).update(prefix) };
   });

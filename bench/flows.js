@@ -51,12 +51,17 @@ function sink(z) {
   return { id: `${z}-sink`, type: 'function', z, name: 'count', func: COUNT_SINK, outputs: 0, wires: [] };
 }
 
-/** A: this package's receiver → counting sink. The secret goes in the config node's credentials. */
+/**
+ * A: this package's receiver → genea-access-granted (mode all) → counting sink. The secret goes in the config
+ * node's credentials. The bench sends access-granted events only, so that the filter passes every one and A's
+ * sink runs as often as B's.
+ */
 function receiverFlow(secret, path) {
   return [
     tab('a', 'A genea-webhook-in'),
     { id: 'a-cfg', type: 'genea-config', name: 'bench', credentials: { secret } },
-    { id: 'a-rx', type: 'genea-webhook-in', z: 'a', config: 'a-cfg', url: path, wires: [['a-sink'], []] },
+    { id: 'a-rx', type: 'genea-webhook-in', z: 'a', config: 'a-cfg', url: path, wires: [['a-granted'], []] },
+    { id: 'a-granted', type: 'genea-access-granted', z: 'a', mode: 'all', wires: [['a-sink']] },
     sink('a'),
     ...countEndpoint('a'),
     ...memoryEndpoint('a'),

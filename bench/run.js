@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run bench`: signed Genea deliveries per second, in one run on this machine, against
-//   A. genea-webhook-in in a real Node-RED with default settings, wired to a counting sink;
-//   B. the same Node-RED with core http in (raw body) → function verifying the HMAC → http response;
+//   A. genea-webhook-in in a real Node-RED with default settings → genea-access-granted → counting sink;
+//   B. the same Node-RED: core http in (raw body) → function verifying the HMAC → counting sink, http response;
 //   C. a bare Node http server doing the same verification (the ceiling).
 // Then A's cost against body size and A's memory with its duplicate window full. Prints Markdown tables.
 // The load generator (autocannon) runs in this process, each server in its own child process. It never
