@@ -1,10 +1,45 @@
 // Gaps in @types/node-red (1.3.5) against the Node-RED 4/5 editor, fixed in one place.
 import '@node-red/editor-client';
+import type { NodeInstance, NodeProperties, NodePropertyDef, NodeDef } from '@node-red/editor-client';
+import type { I18nTFunction } from '@node-red/util';
 
 declare module '@node-red/editor-client' {
   interface NodeCredential {
     /** Node-RED validates a required credential like a required property. */
     required?: boolean;
+    /** Validated like a property (see MessageValidator); `this` is the node being edited. */
+    validate?: (this: { _: I18nTFunction }, value: string, opt: { label?: string } | undefined) => boolean | string;
+  }
+
+  /**
+   * A Node-RED 3.1+ validator: declared with two parameters, it may return a message (shown to the user)
+   * instead of `false`.
+   */
+  type MessageValidator<TInstProps extends NodeProperties> = (
+    this: NodeInstance<TInstProps>,
+    value: string,
+    opt: { label?: string } | undefined,
+  ) => boolean | string;
+
+  type MessageValidatedDefaults<TProps extends NodeProperties, TInstProps extends TProps> = {
+    [K in keyof TProps]: Omit<NodePropertyDef<TProps[K], TInstProps>, 'validate'> & {
+      validate?: MessageValidator<TInstProps>;
+    };
+  };
+
+  interface NodesRegistry {
+    /** `registerType` whose property validators may return messages. */
+    registerNodeType<TProps extends NodeProperties, TCreds = undefined, TInstProps extends TProps = TProps>(
+      nt: string,
+      def: Omit<NodeDef<TProps, TCreds, TInstProps>, 'defaults'> & {
+        defaults: MessageValidatedDefaults<TProps, TInstProps>;
+      },
+    ): void;
+  }
+
+  interface SettingsWithData {
+    /** The sample event types of the receiver's "Send test event" (a node setting of genea-webhook-in). */
+    geneaWebhookInSampleEvents?: string[];
   }
 
   /** Settings this package's runtime exports to the editor (`registerType(..., { settings })`). */

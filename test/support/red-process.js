@@ -99,6 +99,7 @@ class NodeRedProcess {
       path.join(this.userDir, 'settings.js'),
       `const settings = ${JSON.stringify(settings, null, 2)};\n${this.settingsSource}\nmodule.exports = settings;\n`,
     );
+    const startsBefore = this.log.split('Started flows').length - 1;
     this.child = spawn(process.execPath, [nodeRedCli, '--userDir', this.userDir, '--settings', 'settings.js'], {
       cwd: this.userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,6 +111,8 @@ class NodeRedProcess {
       stream.on('data', (chunk) => (this.log += chunk));
     }
     await this.waitForLog(/Server now running at/, 30_000);
+    // The server answers before the flows from the flow file have started: a deploy in between would race them.
+    await this.waitForLog(new RegExp(`(Started flows[^]*){${startsBefore + 1}}`), 30_000);
   }
 
   async waitForLog(pattern, timeoutMs = 10_000) {

@@ -7,6 +7,8 @@ import { LogThrottle } from '../../lib/log-throttle';
 import { clientAddress, SourceAllowList, sourceRejection } from '../../lib/source-allow-list';
 import type { GeneaConfigNode } from '../genea-config/config-node';
 import { claimRoute, PATH_PATTERN, rawBodyAvailable } from './http-route';
+import { listeningReceivers, registerTestEventEndpoint } from './send-test-event';
+import { SAMPLE_EVENT_TYPES } from '../../lib/sample-events';
 
 /** The flow-JSON contract of `genea-webhook-in`; all but `config` and `url` are optional. */
 interface GeneaWebhookInDef extends NodeDef {
@@ -233,18 +235,24 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       );
       return;
     }
+    listeningReceivers.set(node.id, { url, configId: def.config ?? '', secrets: () => config?.secrets() ?? [] });
     drawStatus();
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       clearTimeout(statusTimer);
       claim.release();
+      listeningReceivers.delete(node.id);
       if (removed) windows.delete(node.id);
       done();
     });
   }
 
-  RED.nodes.registerType('genea-webhook-in', GeneaWebhookIn);
+  RED.nodes.registerType('genea-webhook-in', GeneaWebhookIn, {
+    // The sample event types, for the "Send test event" select in the edit dialog.
+    settings: { geneaWebhookInSampleEvents: { value: [...SAMPLE_EVENT_TYPES], exportable: true } },
+  });
+  registerTestEventEndpoint(RED);
 };
 
 function answer(res: Response, status: number, reason: string, closeConnection: boolean): void {

@@ -12,16 +12,35 @@
       name: { value: '' },
     },
     credentials: {
-      secret: { type: 'password', required: true },
+      secret: {
+        type: 'password',
+        required: true,
+        validate: function (value: string, opt) {
+          return value.trim() !== '' || (opt ? this._('genea-config.validation.secret') : false);
+        },
+      },
       previousSecret: { type: 'password' },
     },
     label: function () {
-      return this.name || 'Genea webhook secret';
+      return this.name || this._('genea-config.nodeLabel');
+    },
+    labelStyle: function () {
+      return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function () {
-      // Node-RED never sends a stored password back; it reports only that one is set.
-      const isSet = Boolean(this.credentials?.has_secret);
-      $('#genea-config-secret-state').text(this._(isSet ? 'genea-config.secretSet' : 'genea-config.secretMissing'));
+      const node = this;
+      const secretInput = $('#node-config-input-secret');
+      // Node-RED never sends a stored password back: it reports `has_secret` and fills the input with a
+      // placeholder that stands for "unchanged".
+      const stored = Boolean(this.credentials?.has_secret);
+      const showState = (): void => {
+        const typed = String(secretInput.val() ?? '');
+        const key =
+          stored && typed === '__PWRD__' ? 'secretSet' : typed.trim() !== '' ? 'secretTyped' : 'secretMissing';
+        $('#genea-config-secret-state').text(node._(`genea-config.${key}`));
+      };
+      secretInput.on('input change', showState);
+      showState();
     },
   });
 })();

@@ -1,11 +1,40 @@
 (function () {
+  // Keep in step with PATH_PATTERN in ../http-route.ts: a literal path, no route parameters or patterns.
   const PATH = /^\/[A-Za-z0-9._~!$&'()+,;=@%/-]+$/;
+  const LIMITS = {
+    maxBodyKiB: { min: 1, max: 102400 },
+    dedupeMinutes: { min: 0, max: 1440 },
+    trustedProxies: { min: 0, max: 10 },
+  };
+
+  interface TestEventAnswer {
+    /** Set when the receiver answered: its status and plain-text reason. */
+    status?: number;
+    reason?: string;
+    /** Set when the endpoint itself refused: a catalog key below genea-webhook-in.test.errors. */
+    error?: string;
+    message?: string;
+    details?: Record<string, string>;
+  }
 
   /** The URL Genea must POST to: this editor's origin, httpNodeRoot and the node's path. */
   function fullUrl(path: string): string {
-    const root = String((RED.settings as unknown as { httpNodeRoot?: string }).httpNodeRoot ?? '/');
-    const joined = `${root}/${path}`.replace(/\/{2,}/g, '/');
-    return `${window.location.protocol}//${window.location.host}${joined}`;
+    const root = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
+    const joined = `/${root}/${path}`.replace(/\/{2,}/g, '/');
+    return `${window.location.origin}${joined}`;
+  }
+
+  function receiverAnswer(event: string, answer: TestEventAnswer): Record<string, string | number> {
+    return { event, status: answer.status ?? '', reason: answer.reason ?? '' };
+  }
+
+  /** A whole number within `range`, as typed in the dialog; a message for anything else. */
+  function integerIn(range: { min: number; max: number }, message: string) {
+    return function (this: { _(key: string, values: Record<string, number>): string }, value: string, opt?: object) {
+      const n = Number(value);
+      const valid = String(value).trim() !== '' && Number.isInteger(n) && n >= range.min && n <= range.max;
+      return valid || (opt ? this._(message, range) : false);
+    };
   }
 
   RED.nodes.registerType('genea-webhook-in', {
@@ -13,39 +42,107 @@
     color: '#8FC1E3',
     defaults: {
       name: { value: '' },
-      config: { value: '', type: 'genea-config', required: true },
+      config: {
+        value: '',
+        type: 'genea-config',
+        required: true,
+        validate: function (value: string, opt) {
+          const valid = value !== '' && value !== '_ADD_';
+          return valid || (opt ? this._('genea-webhook-in.validation.config') : false);
+        },
+      },
       url: {
         value: '/genea',
         required: true,
-        validate: function (value: string) {
-          return PATH.test(value);
+        validate: function (value: string, opt) {
+          return PATH.test(value) || (opt ? this._('genea-webhook-in.validation.url') : false);
         },
       },
-      maxBodyKiB: { value: 1024, required: true, validate: RED.validators.number() },
-      dedupeMinutes: { value: 10, required: true, validate: RED.validators.number() },
+      maxBodyKiB: {
+        value: 1024,
+        required: true,
+        validate: integerIn(LIMITS.maxBodyKiB, 'genea-webhook-in.validation.maxBodyKiB'),
+      },
+      dedupeMinutes: {
+        value: 10,
+        required: true,
+        validate: integerIn(LIMITS.dedupeMinutes, 'genea-webhook-in.validation.dedupeMinutes'),
+      },
       allowList: { value: '' },
-      trustedProxies: { value: 0, validate: RED.validators.number(true) },
+      trustedProxies: {
+        value: 0,
+        validate: integerIn(LIMITS.trustedProxies, 'genea-webhook-in.validation.trustedProxies'),
+      },
     },
     inputs: 0,
     outputs: 2,
     icon: 'genea-webhook.svg',
+    paletteLabel: function () {
+      return this._('genea-webhook-in.paletteLabel');
+    },
     outputLabels: function (index: number) {
       return this._(index === 0 ? 'genea-webhook-in.label.events' : 'genea-webhook-in.label.rejected');
     },
     label: function () {
-      return this.name || `genea ${this.url || ''}`.trim();
+      return this.name || this._('genea-webhook-in.nodeLabel', { path: this.url || '' });
     },
     labelStyle: function () {
       return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function () {
-      const input = $('#node-input-url');
-      const show = (): void => {
-        const path = String(input.val() ?? '');
-        $('#genea-webhook-in-full-url').text(PATH.test(path) ? fullUrl(path) : '—');
+      const node = this;
+      const pathInput = $('#node-input-url');
+      const urlOutput = $('#genea-webhook-in-full-url');
+      const showUrl = (): void => {
+        const path = String(pathInput.val() ?? '').trim();
+        urlOutput.text(PATH.test(path) ? fullUrl(path) : node._('genea-webhook-in.label.fullUrlInvalid'));
       };
-      input.on('input change', show);
-      show();
+      pathInput.on('input change', showUrl);
+      showUrl();
+      $('#genea-webhook-in-copy-url').on('click', function (event) {
+        event.preventDefault();
+        const path = String(pathInput.val() ?? '').trim();
+        if (PATH.test(path)) RED.clipboard.copyText(fullUrl(path), this, 'clipboard.copyMessageValue');
+      });
+
+      const select = $('#genea-webhook-in-test-event');
+      for (const type of RED.settings.geneaWebhookInSampleEvents ?? []) {
+        $('<option>').val(type).text(type).appendTo(select);
+      }
+      $('#genea-webhook-in-send-test').on('click', function (event) {
+        event.preventDefault();
+        const button = $(this).prop('disabled', true);
+        const request = {
+          event: String(select.val() ?? ''),
+          url: String(pathInput.val() ?? '').trim(),
+          config: $('#node-input-config').val(),
+        };
+        $.ajax({
+          url: `genea-webhook-in/${encodeURIComponent(node.id)}/test`,
+          type: 'POST',
+          contentType: 'application/json; charset=utf-8',
+          data: JSON.stringify(request),
+          dataType: 'json',
+        })
+          .always(() => button.prop('disabled', false))
+          .done((answer: TestEventAnswer) => {
+            RED.notify(node._('genea-webhook-in.test.delivered', receiverAnswer(request.event, answer)), 'success');
+          })
+          .fail((xhr: JQuery.jqXHR) => {
+            const answer = (xhr.responseJSON ?? {}) as TestEventAnswer;
+            let text: string;
+            if (answer.status !== undefined) {
+              text = node._('genea-webhook-in.test.refused', receiverAnswer(request.event, answer));
+            } else if (answer.error) {
+              text = node._(`genea-webhook-in.test.errors.${answer.error}`, answer.details ?? {});
+            } else if (xhr.status === 401 || xhr.status === 403) {
+              text = node._('genea-webhook-in.test.errors.not-authorized');
+            } else {
+              text = node._('genea-webhook-in.test.errors.failed', { status: xhr.status || '—' });
+            }
+            RED.notify(text, 'error');
+          });
+      });
     },
   });
 })();
