@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends chromium >&2
+apt-get install -y -qq chromium >&2
 if [ ! -x "$CHROMIUM" ]; then
   echo "apt-get installed chromium, but $CHROMIUM is still missing." >&2
   exit 1

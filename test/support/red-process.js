@@ -12,6 +12,16 @@ const { nodeRedCli } = require('./node-red-path');
 const projectRoot = path.resolve(__dirname, '..', '..');
 let packedTarball;
 
+// Under `npm test` node_modules/.bin comes first on PATH, and there Node-RED's registry dependency ships an npm 10
+// that runs `prepare` (a full rebuild, a minute on a busy machine) on `npm pack` despite --ignore-scripts.
+const npmEnv = {
+  ...process.env,
+  PATH: (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => !/node_modules[\\/]\.bin$/.test(dir))
+    .join(path.delimiter),
+};
+
 /** `npm pack` of the project (built by `npm test` before mocha runs), once per test run. */
 function packageTarball() {
   if (!packedTarball) {
@@ -19,6 +29,7 @@ function packageTarball() {
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
       cwd: projectRoot,
       encoding: 'utf8',
+      env: npmEnv,
     });
     packedTarball = path.join(dir, JSON.parse(out)[0].filename);
   }
@@ -32,6 +43,7 @@ function prepareUserDir() {
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
     cwd: userDir,
     stdio: 'pipe',
+    env: npmEnv,
   });
   return userDir;
 }

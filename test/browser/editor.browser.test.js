@@ -1,0 +1,209 @@
+'use strict';
+// The editor as a user meets it: Node-RED's real editor in headless Debian Chromium (playwright-core), against a
+// real Node-RED process with the packed package installed. With GENEA_SCREENSHOTS=<dir> it also saves the README's
+// screenshots there (`npm run screenshots`).
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { chromium } = require('playwright-core');
+const { NodeRedProcess } = require('../support/red-process');
+
+const CHROMIUM = '/usr/bin/chromium';
+const SECRET = 'browser-test-secret-4c7e1a';
+const PATH = '/genea-browser';
+const PACKAGE = require('../../package.json').name;
+const screenshotDir = process.env.GENEA_SCREENSHOTS ? path.resolve(process.env.GENEA_SCREENSHOTS) : null;
+
+function catalog(set, lang) {
+  const file = path.join(__dirname, '..', '..', 'nodes', set, 'locales', lang, `${set}.json`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'))[set];
+}
+
+describe('the editor in a real browser', function () {
+  this.timeout(90_000);
+  let red;
+  let browser;
+  let page;
+  let types;
+  let receiverId;
+
+  async function screenshot(locator, name) {
+    if (screenshotDir) await locator.screenshot({ path: path.join(screenshotDir, name), animations: 'disabled' });
+  }
+
+  /** Drags a palette node onto the workspace at (x, y) of the chart, as a user does; resolves with its id. */
+  async function dropFromPalette(type, x, y) {
+    const before = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+    const source = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+    await source.scrollIntoViewIfNeeded();
+    const from = await source.boundingBox();
+    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2 + 5, { steps: 3 });
+    await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
+    await page.mouse.up();
+    if (process.env.DEBUG_SHOT) await page.screenshot({ path: '/tmp/editor-drop.png' });
+    const after = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+    const added = after.filter((id) => !before.includes(id));
+    assert.equal(added.length, 1, `dropping ${type} added one node`);
+    return added[0];
+  }
+
+  async function dragBetween(from, to) {
+    const a = await from.boundingBox();
+    const b = await to.boundingBox();
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+    await page.mouse.up();
+  }
+
+  async function typeInto(selector, text) {
+    await page.fill(selector, '');
+    await page.locator(selector).pressSequentially(text);
+  }
+
+  const nodeShape = (id) => page.locator(`[id="${id}"] .red-ui-flow-node`).first();
+
+  async function deploy() {
+    await page.click('#red-ui-header-button-deploy');
+    await page.waitForSelector('#red-ui-header-button-deploy.disabled');
+  }
+
+  before(async function () {
+    try {
+      execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
+    } catch {
+      throw new Error(
+        `The browser test needs Chromium at ${CHROMIUM}; scripts/ensure-chromium.sh could not provide it.`,
+      );
+    }
+    if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
+    // No first-run prompts (update notifications, the welcome tour) between the user and the editor.
+    red = await NodeRedProcess.start({ settings: { telemetry: { enabled: false }, editorTheme: { tours: false } } });
+    const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
+    types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+  });
+  after(async function () {
+    await browser?.close();
+    await red?.dispose();
+  });
+
+  it('shows every node type of the package in the Genea palette category', async function () {
+    assert.ok(types.includes('genea-webhook-in') && types.includes('genea-config'), `types: ${types}`);
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(red.url('/'));
+    const category = page.locator('#red-ui-palette-container-Genea');
+    await category.waitFor();
+    for (const type of types.filter((t) => t !== 'genea-config')) {
+      await category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor();
+    }
+    const paletteNode = category.locator('.red-ui-palette-node[data-palette-type="genea-webhook-in"]');
+    assert.equal(
+      await paletteNode.getAttribute('data-palette-label'),
+      catalog('genea-webhook-in', 'en-US').paletteLabel,
+    );
+    await screenshot(category, 'palette.png');
+  });
+
+  it('adds a receiver with a new config node and a secret, deploys, and never shows the secret again', async function () {
+    const receiver = await dropFromPalette('genea-webhook-in', 200, 120);
+    const debug = await dropFromPalette('debug', 480, 120);
+    await dragBetween(
+      page.locator(`[id="${receiver}"] .red-ui-flow-port-output`).first(),
+      page.locator(`[id="${debug}"] .red-ui-flow-port-input`),
+    );
+    const wired = await page.evaluate(
+      (id) => RED.nodes.filterLinks({ source: RED.nodes.node(id), sourcePort: 0 }).map((link) => link.target.id),
+      receiver,
+    );
+    assert.deepEqual(wired, [debug]);
+
+    await nodeShape(receiver).dblclick();
+    // Validated as the user types, with the catalog's message on the field.
+    await typeInto('#node-input-url', 'no slash');
+    await page.waitForSelector('#node-input-url.input-error');
+    await page.hover('#node-input-url');
+    await page.locator('.red-ui-popover').getByText(catalog('genea-webhook-in', 'en-US').validation.url).waitFor();
+    await typeInto('#node-input-url', PATH);
+    await page.waitForSelector('#node-input-url:not(.input-error)');
+    assert.match(
+      await page.innerText('#genea-webhook-in-full-url'),
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+${PATH}$`),
+    );
+
+    await page.click('#node-input-btn-config-add');
+    await page.waitForSelector('#node-config-input-secret');
+    await typeInto('#node-config-input-secret', SECRET);
+    await page.click('#node-config-dialog-ok');
+    await page.waitForSelector('#node-config-input-secret', { state: 'detached' });
+    await page.click('#node-dialog-ok');
+    await deploy();
+    await page.locator(`[id="${receiver}"] .red-ui-flow-node-status-label`).getByText(PATH).waitFor();
+
+    // A reopened config dialog: the secret is not in the page, only that one is set.
+    await nodeShape(receiver).dblclick();
+    await page.click('#node-input-btn-config-edit');
+    const secretInput = page.locator('#node-config-input-secret');
+    await secretInput.waitFor();
+    const strings = catalog('genea-config', 'en-US');
+    await page.locator('#genea-config-secret-state').getByText(strings.secretSet).waitFor();
+    assert.notEqual(await secretInput.inputValue(), SECRET);
+    assert.ok(!(await page.content()).includes(SECRET), 'the secret is in the page');
+    assert.ok(!(await page.evaluate(() => JSON.stringify(RED.nodes.createCompleteNodeSet(true)))).includes(SECRET));
+    await page.click('#node-config-dialog-cancel');
+    await secretInput.waitFor({ state: 'detached' });
+    receiverId = receiver;
+  });
+
+  it('sends a test event from the receiver dialog and shows it in the debug sidebar', async function () {
+    await page.selectOption('#genea-webhook-in-test-event', 'access.granted');
+    await page
+      .locator('.red-ui-tray-body')
+      .last()
+      .evaluate((body) => body.scrollTo(0, 0));
+    await screenshot(page.locator('.red-ui-tray').last(), 'receiver-dialog.png');
+    await page.click('#genea-webhook-in-send-test');
+    await page.locator('.red-ui-notification').getByText('access.granted').first().waitFor();
+    assert.match(await page.locator('.red-ui-notification').last().innerText(), /200 Accepted/);
+    await page.click('#node-dialog-cancel');
+
+    await page.click('#red-ui-tab-debug-link-button');
+    const message = page.locator('.red-ui-debug-msg').first();
+    await message.waitFor();
+    assert.match(await message.innerText(), /access\.granted/);
+    await screenshot(page.locator('#red-ui-sidebar'), 'debug-sidebar.png');
+    assert.ok(!red.log.includes(SECRET), 'the secret is in the Node-RED log');
+  });
+
+  it('speaks German to a German browser', async function () {
+    const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 1000 } });
+    const german = await context.newPage();
+    german.setDefaultTimeout(15_000);
+    await german.goto(red.url('/'));
+    const strings = catalog('genea-webhook-in', 'de');
+    const paletteNode = german.locator('.red-ui-palette-node[data-palette-type="genea-webhook-in"]');
+    await paletteNode.waitFor();
+    assert.equal(await paletteNode.getAttribute('data-palette-label'), strings.paletteLabel);
+    await german.locator(`[id="${receiverId}"] .red-ui-flow-node`).first().dblclick();
+    await german.locator('label[for="node-input-url"]').getByText(strings.label.url).waitFor();
+    assert.equal((await german.innerText('#genea-webhook-in-send-test')).trim(), strings.test.send);
+    await context.close();
+  });
+});

@@ -1,0 +1,45 @@
+'use strict';
+// Every node set speaks every language completely: each locale's message catalog has exactly the keys of en-US,
+// with the same __placeholders__, and help for the same node types.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const src = path.join(__dirname, '..', '..', 'src', 'nodes');
+
+function flatten(object, prefix = '') {
+  return Object.entries(object).flatMap(([key, value]) =>
+    typeof value === 'object' ? flatten(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value]],
+  );
+}
+
+/** The node types a help file documents. */
+function helpedTypes(locales, lang, set) {
+  const help = fs.readFileSync(path.join(locales, lang, `${set}.html`), 'utf8');
+  return [...help.matchAll(/data-help-name="([^"]+)"/g)].map((m) => m[1]).sort();
+}
+
+const placeholders = (text) => [...text.matchAll(/__(\w+)__/g)].map((m) => m[1]).sort();
+
+describe('message catalogs', function () {
+  for (const set of fs.readdirSync(src)) {
+    const locales = path.join(src, set, 'locales');
+    if (!fs.existsSync(locales)) continue;
+    const read = (lang) =>
+      new Map(flatten(JSON.parse(fs.readFileSync(path.join(locales, lang, `${set}.json`), 'utf8'))));
+
+    it(`${set}: every language has every en-US message, with the same placeholders, and help`, function () {
+      const english = read('en-US');
+      const languages = fs.readdirSync(locales).filter((lang) => lang !== 'en-US');
+      assert.ok(languages.includes('de'), `${set} has no German catalog`);
+      for (const lang of languages) {
+        const translated = read(lang);
+        assert.deepEqual([...translated.keys()].sort(), [...english.keys()].sort(), `${set} ${lang}: keys`);
+        for (const [key, text] of english) {
+          assert.deepEqual(placeholders(translated.get(key)), placeholders(text), `${set} ${lang}: ${key}`);
+        }
+        assert.deepEqual(helpedTypes(locales, lang, set), helpedTypes(locales, 'en-US', set), `${set} ${lang}: help`);
+      }
+    });
+  }
+});
