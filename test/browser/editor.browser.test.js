@@ -27,6 +27,8 @@ describe('the editor in a real browser', function () {
   let page;
   let types;
   let receiverId;
+  /** Palette labels by node type, as the English editor shows them. */
+  const englishLabels = new Map();
 
   async function screenshot(locator, name) {
     if (screenshotDir) await locator.screenshot({ path: path.join(screenshotDir, name), animations: 'disabled' });
@@ -112,7 +114,9 @@ describe('the editor in a real browser', function () {
     const category = page.locator('#red-ui-palette-container-Genea');
     await category.waitFor();
     for (const type of types.filter((t) => t !== 'genea-config')) {
-      await category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor();
+      const node = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+      await node.waitFor();
+      englishLabels.set(type, await node.getAttribute('data-palette-label'));
     }
     const paletteNode = category.locator('.red-ui-palette-node[data-palette-type="genea-webhook-in"]');
     assert.equal(
@@ -201,6 +205,12 @@ describe('the editor in a real browser', function () {
     const paletteNode = german.locator('.red-ui-palette-node[data-palette-type="genea-webhook-in"]');
     await paletteNode.waitFor();
     assert.equal(await paletteNode.getAttribute('data-palette-label'), strings.paletteLabel);
+    for (const [type, english] of englishLabels) {
+      const label = await german
+        .locator(`.red-ui-palette-node[data-palette-type="${type}"]`)
+        .getAttribute('data-palette-label');
+      assert.notEqual(label, english, `${type} has a German palette label`);
+    }
     await german.locator(`[id="${receiverId}"] .red-ui-flow-node`).first().dblclick();
     await german.locator('label[for="node-input-url"]').getByText(strings.label.url).waitFor();
     assert.equal((await german.innerText('#genea-webhook-in-send-test')).trim(), strings.test.send);
