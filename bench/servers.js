@@ -121,7 +121,7 @@ async function startNodeRed(name, { flow, readyPath, env = {}, cpuProfDir }) {
       server.child,
     );
   } catch (err) {
-    throw new Error(`${err.message}\n--- Node-RED ${name} output ---\n${server.log()}`);
+    throw new Error(`${err.message}\n--- Node-RED ${name} output ---\n${server.log()}`, { cause: err });
   }
   return server;
 }

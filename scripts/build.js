@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds what Node-RED loads into nodes/: runtime code (tsc, CommonJS; src/lib → nodes/lib,
-// src/nodes/<set> → nodes/<set>, src/cli → nodes/cli, the package's commands), and per node set an .html made of its dialog template plus
-// its compiled editor script, with icons/ and locales/.
+// src/nodes/<set> → nodes/<set>, src/cli → nodes/cli, the package's commands), and per node set an .html
+// made of its dialog template plus its compiled editor script, with icons/ and locales/.
+// `--source-maps` also writes .js.map files whose sources point at src/ (for coverage; `npm test` uses it);
+// a plain build, which is what `npm pack` and `npm publish` run, ships none.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,25 +15,44 @@ const out = path.join(root, 'nodes');
 const runtimeOut = path.join(root, 'build', 'runtime');
 const editorOut = path.join(root, 'build', 'editor', 'nodes');
 const tsc = require.resolve('typescript/bin/tsc');
+const sourceMaps = process.argv.includes('--source-maps');
 
 fs.rmSync(out, { recursive: true, force: true });
 fs.rmSync(path.join(root, 'build'), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json', ...(sourceMaps ? ['--sourceMap'] : [])], {
+  cwd: root,
+  stdio: 'inherit',
+});
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.editor.json'], { cwd: root, stdio: 'inherit' });
 
-// nodes/ is one level flatter than src/: node sets reach the core as ../lib, not ../../lib.
-fs.cpSync(path.join(runtimeOut, 'lib'), path.join(out, 'lib'), { recursive: true });
-fs.cpSync(path.join(runtimeOut, 'cli'), path.join(out, 'cli'), { recursive: true });
+/**
+ * Copies compiled runtime code from `from` to `to`. nodes/ is one level flatter than src/: node sets
+ * reach the core as ../lib, not ../../lib; source maps get their `sources` re-resolved from the new place.
+ */
+function copyRuntime(from, to) {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) {
+      copyRuntime(source, target);
+    } else if (entry.name.endsWith('.js.map')) {
+      const map = JSON.parse(fs.readFileSync(source, 'utf8'));
+      map.sources = map.sources.map((file) => path.relative(to, path.resolve(from, file)).split(path.sep).join('/'));
+      fs.writeFileSync(target, JSON.stringify(map));
+    } else {
+      const code = fs.readFileSync(source, 'utf8');
+      fs.writeFileSync(target, code.replace(/(["'])\.\.\/\.\.\/lib\//g, '$1../lib/'));
+    }
+  }
+}
+copyRuntime(path.join(runtimeOut, 'lib'), path.join(out, 'lib'));
+copyRuntime(path.join(runtimeOut, 'cli'), path.join(out, 'cli'));
 for (const file of fs.readdirSync(path.join(out, 'cli'))) {
   if (file.endsWith('.js')) fs.chmodSync(path.join(out, 'cli', file), 0o755);
 }
 for (const set of fs.readdirSync(path.join(runtimeOut, 'nodes'))) {
-  const from = path.join(runtimeOut, 'nodes', set);
-  for (const file of fs.readdirSync(from)) {
-    const code = fs.readFileSync(path.join(from, file), 'utf8').replace(/(["'])\.\.\/\.\.\/lib\//g, '$1../lib/');
-    fs.mkdirSync(path.join(out, set), { recursive: true });
-    fs.writeFileSync(path.join(out, set, file), code);
-  }
+  copyRuntime(path.join(runtimeOut, 'nodes', set), path.join(out, set));
 }
 
 for (const set of fs.readdirSync(src)) {

@@ -166,6 +166,13 @@ async function main(): Promise<number> {
   return (await send(delivery)) ? 0 : 1;
 }
 
-main().then((code) => {
-  process.exitCode = code;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Not a usage or delivery problem (those have their own messages): say so in one line, no stack.
+    console.error(`${COMMAND}: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

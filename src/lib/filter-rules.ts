@@ -116,7 +116,8 @@ function rule(props: Props, kind: Test, errors: SettingError[] = [], extra: Part
 export function accessGrantedRule(props: Props): FilterRule {
   const mode = props.mode === undefined || props.mode === '' ? 'all' : props.mode;
   const errors: SettingError[] = [];
-  if (!(GRANTED_MODES as readonly unknown[]).includes(mode)) errors.push({ property: 'mode', value: String(mode) });
+  if (!(GRANTED_MODES as readonly unknown[]).includes(mode))
+    errors.push({ property: 'mode', value: typeof mode === 'string' ? mode : JSON.stringify(mode) });
   const timeZone = pickTimeZone(props.timezone);
   const warnings: SettingWarning[] = [];
   if (timeZone === undefined && typeof props.timezone === 'string' && props.timezone.trim() !== '') {

@@ -82,20 +82,19 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
 
   function GeneaFilter(this: Node, def: NodeDef & Record<string, unknown>): void {
     RED.nodes.createNode(this, def);
-    const node = this;
     const rule = filter.rule(def);
     const describe = ({ property, value, detail }: SettingError) =>
       t('errors.setting', { property, value, detail: detail ? ` (${detail})` : '' });
 
-    for (const warning of rule.warnings) node.warn(t('errors.unknown-timezone', { value: warning.value }));
+    for (const warning of rule.warnings) this.warn(t('errors.unknown-timezone', { value: warning.value }));
     if (rule.errors.length > 0) {
-      for (const error of rule.errors) node.error(describe(error));
+      for (const error of rule.errors) this.error(describe(error));
       const properties = rule.errors.map((error) => error.property).join(', ');
-      node.status({ fill: 'red', shape: 'ring', text: t('status.bad-setting', { properties }) });
+      this.status({ fill: 'red', shape: 'ring', text: t('status.bad-setting', { properties }) });
     }
 
     const isFirstOfDay = rule.firstOfDay
-      ? firstOfDayMemory(node, rule.firstOfDay, (err) => node.error(t('errors.context', { error: String(err) })))
+      ? firstOfDayMemory(this, rule.firstOfDay, (err) => this.error(t('errors.context', { error: String(err) })))
       : null;
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
     let passed = 0;
@@ -104,7 +103,7 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
     const drawStatus = (): void => {
       statusTimer = undefined;
       const text = t('status.passed', { count: passed });
-      node.status(
+      this.status(
         notGenea === 0
           ? { fill: 'green', shape: 'dot', text }
           : { fill: 'yellow', shape: 'dot', text: `${text} · ${t('status.not-genea', { count: notGenea })}` },
@@ -114,7 +113,7 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
       if (rule.errors.length === 0) statusTimer ??= setTimeout(drawStatus, STATUS_INTERVAL_MS);
     };
 
-    node.on('input', (msg: NodeMessage & { genea?: unknown }, send, done) => {
+    this.on('input', (msg: NodeMessage & { genea?: unknown }, send, done) => {
       const arrivalMs = Date.now();
       const summary = summariseMessage(msg);
       if (summary === null) {
@@ -122,7 +121,7 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
         scheduleStatus();
         const heldBack = logThrottle.admit();
         if (heldBack !== null) {
-          node.warn(
+          this.warn(
             t('errors.not-genea', { payload: typeof msg.payload }) +
               (heldBack > 0 ? ' ' + t('errors.held-back', { count: heldBack }) : ''),
           );
@@ -140,7 +139,7 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
       isFirstOfDay(summary, arrivalMs).then((first) => (first ? pass() : done()), done);
     });
 
-    node.on('close', (done: () => void) => {
+    this.on('close', (done: () => void) => {
       clearTimeout(statusTimer);
       done();
     });

@@ -53,7 +53,6 @@ function clock(date: Date): string {
 export = function registerGeneaWebhookIn(RED: NodeAPI): void {
   function GeneaWebhookIn(this: Node, def: GeneaWebhookInDef): void {
     RED.nodes.createNode(this, def);
-    const node = this;
     const path = typeof def.url === 'string' && def.url.trim() !== '' ? def.url.trim() : '';
     const url = path.startsWith('/') ? path : `/${path}`;
     const config = RED.nodes.getNode(def.config) as GeneaConfigNode | null;
@@ -61,7 +60,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       maxBytes: Math.max(1, Math.round(numberOr(def.maxBodyKiB, DEFAULTS.maxBodyKiB) * 1024)),
       timeoutMs: DEFAULTS.bodyTimeoutMs,
     };
-    const duplicates = windowFor(node.id, numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes));
+    const duplicates = windowFor(this.id, numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes));
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
     const trustedProxies = Math.floor(numberOr(def.trustedProxies, 0));
     const sources = SourceAllowList.parse(typeof def.allowList === 'string' ? def.allowList : '');
@@ -87,7 +86,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       if (lastRejection) {
         parts.push(RED._('genea-webhook-in.status.rejected', { count: rejected, status: lastRejection.status }));
       }
-      node.status({
+      this.status({
         fill: lastWasRejection ? 'yellow' : 'green',
         shape: accepted > 0 || lastRejection ? 'dot' : 'ring',
         text:
@@ -101,8 +100,8 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     };
 
     const stop = (text: string, log: string): void => {
-      node.status({ fill: 'red', shape: 'ring', text });
-      node.error(log);
+      this.status({ fill: 'red', shape: 'ring', text });
+      this.error(log);
     };
     if (RED.settings.httpNodeRoot === false) {
       stop(RED._('genea-webhook-in.status.http-disabled'), RED._('genea-webhook-in.errors.http-disabled'));
@@ -113,7 +112,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       return;
     }
     if (!config) {
-      node.warn(RED._('genea-webhook-in.errors.no-config'));
+      this.warn(RED._('genea-webhook-in.errors.no-config'));
     }
     // A broken allow-list keeps the path claimed and fails closed: every request is answered 503.
     if (!sources.list) {
@@ -138,7 +137,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       scheduleStatus();
       const heldBack = logThrottle.admit();
       if (heldBack !== null) {
-        node.warn(
+        this.warn(
           RED._('genea-webhook-in.errors.rejected', {
             status: rejection.status,
             reason: rejection.reason,
@@ -158,7 +157,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
         },
         headers: req.headers,
       };
-      node.send([null, report]);
+      this.send([null, report]);
     };
 
     const handle = async (req: Request, res: Response): Promise<void> => {
@@ -179,7 +178,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       if (secrets.length === 0) return reject(req, res, REJECTIONS.noSecret);
       if (!isJsonContentType(req.headers['content-type'])) return reject(req, res, REJECTIONS.unsupportedType);
       if (!rawBodyAvailable(req)) {
-        node.error(RED._('genea-webhook-in.errors.raw-body-consumed', { path: url }));
+        this.error(RED._('genea-webhook-in.errors.raw-body-consumed', { path: url }));
         return reject(req, res, REJECTIONS.rawBodyUnavailable);
       }
       const body = await readBody(req, limits);
@@ -203,7 +202,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
         genea: verdict.summary,
         headers: req.headers,
       };
-      node.send([msg, null]);
+      this.send([msg, null]);
     };
 
     const { settings } = RED;
@@ -219,10 +218,10 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     const claim = claimRoute(
       RED.httpNode,
       url,
-      node.id,
+      this.id,
       (req, res) => {
         handle(req, res).catch((err: unknown) => {
-          node.error(RED._('genea-webhook-in.errors.internal', { error: String(err) }));
+          this.error(RED._('genea-webhook-in.errors.internal', { error: String(err) }));
           if (!res.headersSent) answer(res, 500, 'Internal error', true);
         });
       },
@@ -235,15 +234,15 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       );
       return;
     }
-    listeningReceivers.set(node.id, { url, configId: def.config ?? '', secrets: () => config?.secrets() ?? [] });
+    listeningReceivers.set(this.id, { url, configId: def.config ?? '', secrets: () => config?.secrets() ?? [] });
     drawStatus();
 
-    node.on('close', (removed: boolean, done: () => void) => {
+    this.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       clearTimeout(statusTimer);
       claim.release();
-      listeningReceivers.delete(node.id);
-      if (removed) windows.delete(node.id);
+      listeningReceivers.delete(this.id);
+      if (removed) windows.delete(this.id);
       done();
     });
   }

@@ -28,7 +28,8 @@
       return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function () {
-      const node = this;
+      // An arrow keeps `this` (the node) for the message catalog inside the input handler.
+      const t = (key: string): string => this._(key);
       const secretInput = $('#node-config-input-secret');
       // Node-RED never sends a stored password back: it reports `has_secret` and fills the input with a
       // placeholder that stands for "unchanged".
@@ -37,7 +38,7 @@
         const typed = String(secretInput.val() ?? '');
         const key =
           stored && typed === '__PWRD__' ? 'secretSet' : typed.trim() !== '' ? 'secretTyped' : 'secretMissing';
-        $('#genea-config-secret-state').text(node._(`genea-config.${key}`));
+        $('#genea-config-secret-state').text(t(`genea-config.${key}`));
       };
       secretInput.on('input change', showState);
       showState();

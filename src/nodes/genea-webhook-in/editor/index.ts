@@ -90,12 +90,14 @@
       return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function () {
-      const node = this;
+      // The jQuery handlers below get their element as `this`: take the node's catalog and id now.
+      const t: typeof this._ = (...args) => this._(...args);
+      const nodeId = this.id;
       const pathInput = $('#node-input-url');
       const urlOutput = $('#genea-webhook-in-full-url');
       const showUrl = (): void => {
         const path = String(pathInput.val() ?? '').trim();
-        urlOutput.text(PATH.test(path) ? fullUrl(path) : node._('genea-webhook-in.label.fullUrlInvalid'));
+        urlOutput.text(PATH.test(path) ? fullUrl(path) : t('genea-webhook-in.label.fullUrlInvalid'));
       };
       pathInput.on('input change', showUrl);
       showUrl();
@@ -118,7 +120,7 @@
           config: $('#node-input-config').val(),
         };
         $.ajax({
-          url: `genea-webhook-in/${encodeURIComponent(node.id)}/test`,
+          url: `genea-webhook-in/${encodeURIComponent(nodeId)}/test`,
           type: 'POST',
           contentType: 'application/json; charset=utf-8',
           data: JSON.stringify(request),
@@ -126,19 +128,19 @@
         })
           .always(() => button.prop('disabled', false))
           .done((answer: TestEventAnswer) => {
-            RED.notify(node._('genea-webhook-in.test.delivered', receiverAnswer(request.event, answer)), 'success');
+            RED.notify(t('genea-webhook-in.test.delivered', receiverAnswer(request.event, answer)), 'success');
           })
           .fail((xhr: JQuery.jqXHR) => {
             const answer = (xhr.responseJSON ?? {}) as TestEventAnswer;
             let text: string;
             if (answer.status !== undefined) {
-              text = node._('genea-webhook-in.test.refused', receiverAnswer(request.event, answer));
+              text = t('genea-webhook-in.test.refused', receiverAnswer(request.event, answer));
             } else if (answer.error) {
-              text = node._(`genea-webhook-in.test.errors.${answer.error}`, answer.details ?? {});
+              text = t(`genea-webhook-in.test.errors.${answer.error}`, answer.details ?? {});
             } else if (xhr.status === 401 || xhr.status === 403) {
-              text = node._('genea-webhook-in.test.errors.not-authorized');
+              text = t('genea-webhook-in.test.errors.not-authorized');
             } else {
-              text = node._('genea-webhook-in.test.errors.failed', { status: xhr.status || '—' });
+              text = t('genea-webhook-in.test.errors.failed', { status: xhr.status || '—' });
             }
             RED.notify(text, 'error');
           });
