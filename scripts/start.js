@@ -1,25 +1,157 @@
 #!/usr/bin/env node
-// `npm start`: a local Node-RED from this project's own dependencies, with this package
-// loaded from the working tree and a user dir inside the project (.node-red/, git-ignored).
+// `npm start`, the demo: a local Node-RED from this project's own dependencies with this package loaded from the
+// working tree, a user dir inside the project (.node-red/, git-ignored; GENEA_DEMO_USER_DIR for another one), and
+// the demo tab (scripts/demo-flow.js) deployed over the admin API, so that the secret (GENEA_SECRET, or generated)
+// is stored as a credential, never in flows.json. PORT chooses the port (1880). Ctrl-C stops it all.
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { demoFlow, DEMO_PATH } = require('./demo-flow');
 
 const root = path.resolve(__dirname, '..');
-const userDir = path.join(root, '.node-red');
-const port = process.env.PORT || '1880';
-fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
-const link = path.join(userDir, 'node_modules', 'node-red-contrib-genea-webhooks');
-if (!fs.existsSync(link)) fs.symlinkSync(root, link, 'dir');
-if (!fs.existsSync(path.join(userDir, 'package.json'))) {
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'genea-demo', private: true }, null, 2));
+const userDir = path.resolve(process.env.GENEA_DEMO_USER_DIR || path.join(root, '.node-red'));
+const port = Number(process.env.PORT || 1880);
+const secret = process.env.GENEA_SECRET || crypto.randomBytes(20).toString('hex');
+const base = `http://127.0.0.1:${port}`;
+const STARTUP_TIMEOUT_MS = 60_000;
+
+function fail(message) {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
 }
 
-const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--port', port], {
-  stdio: 'inherit',
-});
-const stop = () => red.kill('SIGINT');
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-red.on('exit', (code) => process.exit(code ?? 0));
+function prepareUserDir() {
+  fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+  const link = path.join(userDir, 'node_modules', 'node-red-contrib-genea-webhooks');
+  if (!fs.existsSync(link)) fs.symlinkSync(root, link, 'dir');
+  const manifest = path.join(userDir, 'package.json');
+  if (!fs.existsSync(manifest)) {
+    fs.writeFileSync(manifest, JSON.stringify({ name: 'genea-demo', private: true }, null, 2));
+  }
+}
+
+/** Refuses a busy port up front: otherwise the demo would deploy to whatever already listens there. */
+function assertPortFree() {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => fail(`port ${port} is in use; choose another with PORT=<port> npm start`));
+    probe.listen(port, '127.0.0.1', () => probe.close(resolve));
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `url` until it answers 200; gives up after the startup timeout. */
+async function waitForAdminApi(url) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`Node-RED did not start within ${STARTUP_TIMEOUT_MS / 1000} s`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Replaces the demo tab (if an earlier start left one), keeps every other flow of the user dir, and resolves once
+ * Node-RED's log says the deployed flows started: the admin API answers before they have.
+ */
+async function deployDemo(log) {
+  await waitForAdminApi(`${base}/flows`);
+  const demo = demoFlow(secret);
+  const demoIds = new Set(demo.map((node) => node.id));
+  const current = await (await fetch(`${base}/flows`)).json();
+  const kept = current.filter((node) => !demoIds.has(node.id) && !demoIds.has(node.z));
+  const res = await fetch(`${base}/flows`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify([...kept, ...demo]),
+  });
+  if (!res.ok) throw new Error(`deploying the demo flow answered ${res.status} ${await res.text()}`);
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    const afterDeploy = log.text.split('Updated flows')[1] ?? '';
+    if (afterDeploy.includes('Started flows')) return;
+    if (afterDeploy.includes('Waiting for missing types')) throw new Error('node types of the demo are missing');
+    if (Date.now() > deadline) throw new Error(`the demo flow did not start within ${STARTUP_TIMEOUT_MS / 1000} s`);
+    await sleep(50);
+  }
+}
+
+function shellQuote(text) {
+  return /^[\w.-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function printBanner() {
+  const url = `${base}${DEMO_PATH}`;
+  const sender = path.relative(process.cwd(), path.join(root, 'nodes', 'cli', 'genea-webhook-send.js'));
+  const origin = process.env.GENEA_SECRET ? 'from GENEA_SECRET' : 'generated; set GENEA_SECRET to choose one';
+  console.log(
+    [
+      '',
+      'Genea webhook demo is running.',
+      `  Node-RED editor: ${base}/`,
+      `  Webhook URL:     ${url}`,
+      `  Secret:          ${secret}   (${origin})`,
+      'Send it a signed test event, then watch the debug sidebar:',
+      `  node ${sender} --url ${url} --secret ${shellQuote(secret)} --event access.granted`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function main() {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT=${process.env.PORT} is not a port number`);
+  prepareUserDir();
+  await assertPortFree();
+  const settings = path.join(__dirname, 'demo-settings.js');
+  const red = spawn(
+    process.execPath,
+    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settings, '--port', String(port)],
+    { stdio: ['inherit', 'pipe', 'pipe'] },
+  );
+  // Node-RED's output goes on to the terminal; until the demo is deployed it is also read, to see the flows start.
+  const log = { text: '', watching: true };
+  for (const [from, to] of [
+    [red.stdout, process.stdout],
+    [red.stderr, process.stderr],
+  ]) {
+    from.on('data', (chunk) => {
+      to.write(chunk);
+      if (log.watching) log.text += chunk;
+    });
+  }
+  // Ctrl-C reaches Node-RED directly too; it ignores a repeated signal. A `kill` of this process alone does not:
+  // pass it on, once, and leave when Node-RED has stopped.
+  let stopping = false;
+  let failed = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    red.kill(signal);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  red.on('close', (code) => process.exit(failed ? 1 : (code ?? 0)));
+
+  try {
+    await deployDemo(log);
+  } catch (err) {
+    console.error(`npm start: ${err.message}; see the Node-RED log above.`);
+    failed = true;
+    stop('SIGTERM');
+    return;
+  }
+  log.watching = false;
+  log.text = '';
+  if (!stopping) printBanner();
+}
+
+main();

@@ -1,0 +1,111 @@
+'use strict';
+// `npm start`'s script as a user runs it: it must come up, print the URL, the secret and a sender command line
+// that works as printed, keep the secret out of flows.json, and leave no process behind on SIGINT.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, execFile } = require('node:child_process');
+const { freePort } = require('../support/red-process');
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+const FILTER_TYPES = ['genea-access-granted', 'genea-access-denied', 'genea-anti-passback', 'genea-resource-change'];
+
+function processGroupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    if (err.code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+function connects(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => socket.destroy() || resolve(true));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm start (scripts/start.js), the demo', function () {
+  this.timeout(60_000);
+  let child;
+  let output = '';
+  let userDir;
+  let port;
+
+  before(async function () {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-demo-'));
+    port = await freePort();
+    const env = { ...process.env, PORT: String(port), GENEA_DEMO_USER_DIR: userDir };
+    delete env.GENEA_SECRET;
+    // Its own process group, like a terminal's foreground job, to see that nothing of it outlives it.
+    child = spawn(process.execPath, [path.join(projectRoot, 'scripts', 'start.js')], {
+      cwd: projectRoot,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += chunk));
+    const deadline = Date.now() + 45_000;
+    while (!output.includes('Press Ctrl-C to stop.')) {
+      if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  after(async function () {
+    if (child && processGroupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('prints the webhook URL, a generated secret and a sender command line that works as printed', async function () {
+    const url = `http://127.0.0.1:${port}/genea`;
+    assert.match(output, new RegExp(`Webhook URL: +${url}\n`));
+    const secret = /Secret: +([0-9a-f]{40}) +\(generated/.exec(output)?.[1];
+    assert.ok(secret, output);
+    const command = /\n {2}(node \S+ --url .*)\n/.exec(output)?.[1];
+    assert.equal(
+      command,
+      `node nodes/cli/genea-webhook-send.js --url ${url} --secret ${secret} --event access.granted`,
+    );
+    const run = await new Promise((resolve) =>
+      execFile('sh', ['-c', command], { cwd: projectRoot }, (error, stdout, stderr) =>
+        resolve({ code: error ? error.code : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /\n200 Accepted\n$/);
+  });
+
+  it('deployed the receiver on /genea with every filter, the secret only as a credential', async function () {
+    const flows = fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8');
+    const types = new Set(JSON.parse(flows).map((node) => node.type));
+    for (const type of ['genea-config', 'genea-webhook-in', ...FILTER_TYPES, 'debug']) assert.ok(types.has(type), type);
+    const secret = /Secret: +([0-9a-f]{40})/.exec(output)[1];
+    assert.ok(!flows.includes(secret));
+    assert.ok(!fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8').includes(secret), 'stored encrypted');
+    const signedWithOtherSecret = await new Promise((resolve) =>
+      execFile(
+        process.execPath,
+        ['nodes/cli/genea-webhook-send.js', '--url', `http://127.0.0.1:${port}/genea`, '--secret', 'not-it'],
+        { cwd: projectRoot },
+        (error, stdout) => resolve({ code: error ? error.code : 0, stdout }),
+      ),
+    );
+    assert.equal(signedWithOtherSecret.code, 1);
+    assert.match(signedWithOtherSecret.stdout, /401 Signature does not match/);
+  });
+
+  it('stops on SIGINT, Node-RED with it', async function () {
+    process.kill(child.pid, 'SIGINT');
+    const { code } = await child.exited;
+    assert.equal(code, 0, output);
+    assert.equal(processGroupAlive(child.pid), false, 'no process of the demo is left');
+    assert.equal(await connects(port), false, 'the port is free again');
+  });
+});

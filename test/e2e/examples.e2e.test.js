@@ -1,0 +1,260 @@
+'use strict';
+// Every example flow, as Node-RED's Import > Examples serves it from the installed package, imported at once into a
+// real Node-RED process: placeholders pointed at a loopback collector and a temp dir, the secret set as the config
+// nodes' credential, driven by the installed genea-webhook-send command, and each example's output checked.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { NodeRedProcess } = require('../support/red-process');
+const { Collector } = require('../support/collector');
+const { runSender } = require('../support/sender');
+const { sampleEvent } = require('../../nodes/lib');
+
+const PACKAGE = 'node-red-contrib-genea-webhooks';
+const SECRET = 'examples-e2e-secret-3f7a';
+const PLACEHOLDER_URL = /^(https?):\/\/([a-z-]+)\.example\.invalid(\/.*)$/;
+const exampleFiles = fs.readdirSync(path.resolve(__dirname, '..', '..', 'examples')).filter((f) => f.endsWith('.json'));
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The lines of `file` once it has at least `count`; rejects after 10 s. */
+async function waitForLines(file, count) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    if (lines.length >= count) return lines;
+    if (Date.now() > deadline) throw new Error(`expected ${count} lines in ${file}, got:\n${lines.join('\n')}`);
+    await sleep(50);
+  }
+}
+
+/** A UTC day `daysAgo` before today at `time` (between 12:00 and 20:00 UTC: the same date in New York). */
+function at(daysAgo, time) {
+  const day = new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+  return `${day}T${time}:00.000Z`;
+}
+
+const users = {
+  aaron: { user_uuid: 'user-aaron', user_name: 'Aaron Arnold', user_email: 'aaron@example.com' },
+  bea: { user_uuid: 'user-bea', user_name: 'Bea Brown', user_email: 'bea@example.com' },
+};
+
+/** An access-granted event of `user` at `time` (sample location Headquarters, America/New_York). */
+function arrival(id, user, time) {
+  const event = sampleEvent('access.granted');
+  return { ...event, uuid: id, event_time: time, created_at: time, actor: { ...event.actor, ...users[user] } };
+}
+
+describe('example flows end to end (all imported into one real Node-RED)', function () {
+  this.timeout(60_000);
+  let red;
+  let collector;
+  let dir;
+  let examples;
+  let sender;
+
+  /** Sends with the installed command; `--url` is a path on this Node-RED. */
+  async function send(urlPath, args, expectedCode = 0) {
+    const run = await runSender(['--url', red.url(urlPath), '--secret', SECRET, ...args], { command: sender });
+    assert.equal(run.code, expectedCode, `${run.stdout}${run.stderr}`);
+    return run;
+  }
+
+  async function sendFile(urlPath, event, extraArgs = []) {
+    const file = path.join(dir, `${event.uuid}.json`);
+    fs.writeFileSync(file, JSON.stringify(event));
+    return send(urlPath, ['--file', file, ...extraArgs]);
+  }
+
+  const sendWithWrongSecret = (urlPath) =>
+    runSender(['--url', red.url(urlPath), '--secret', 'not-the-secret'], { command: sender });
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-examples-'));
+    collector = await Collector.start();
+    red = await NodeRedProcess.start();
+    sender = path.join(red.userDir, 'node_modules', '.bin', 'genea-webhook-send');
+
+    // What Import > Examples lists and imports: the editor's library API over the installed package.
+    const listing = await (await fetch(red.adminUrl(`/library/examples/flows/${PACKAGE}`))).json();
+    const names = listing.map((entry) => entry.fn).sort();
+    assert.deepEqual(
+      names,
+      exampleFiles.map((file) => file.replace(/\.json$/, '')),
+    );
+    examples = {};
+    for (const name of names) {
+      const res = await fetch(red.adminUrl(`/library/examples/flows/${PACKAGE}/${name}`));
+      assert.equal(res.status, 200, name);
+      examples[name] = await res.json();
+    }
+
+    const flows = Object.values(examples)
+      .flat()
+      .map((node) => {
+        const copy = structuredClone(node);
+        if (copy.type === 'genea-config') copy.credentials = { secret: SECRET };
+        if (copy.type === 'http request') {
+          const [, , host, rest] = PLACEHOLDER_URL.exec(copy.url);
+          copy.url = `${collector.url}/${host}${rest}`;
+        }
+        if (copy.type === 'file') copy.filename = path.join(dir, copy.filename);
+        return copy;
+      });
+    await red.deploy(flows);
+  });
+  after(async function () {
+    await red?.dispose();
+    await collector?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are self-explaining, free of secrets, on distinct paths, and together use every node of the package', async function () {
+    const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
+    const moduleOf = new Map(nodeSets.flatMap((set) => set.types.map((type) => [type, set.module])));
+    const packageTypes = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
+    assert.ok(packageTypes.length >= 6, packageTypes.join());
+    const used = new Set();
+    const paths = [];
+    for (const [name, nodes] of Object.entries(examples)) {
+      assert.equal(nodes.filter((node) => node.type === 'tab').length, 1, name);
+      assert.ok(nodes.filter((node) => node.type === 'comment').length >= 2, `${name}: comments`);
+      for (const node of nodes) {
+        if (node.type === 'tab') continue;
+        used.add(node.type);
+        assert.ok(['node-red', PACKAGE].includes(moduleOf.get(node.type)), `${name}: ${node.type} is not a core node`);
+        if (node.type === 'http request') assert.match(node.url, PLACEHOLDER_URL, `${name}: placeholder URL`);
+      }
+      const configs = nodes.filter((node) => node.type === 'genea-config');
+      assert.equal(configs.length, 1, name);
+      assert.equal(configs[0].credentials, undefined, `${name}: no credentials`);
+      assert.doesNotMatch(JSON.stringify(nodes), /"(secret|previousSecret|password)"/, `${name}: no secret`);
+      paths.push(...nodes.filter((node) => node.type === 'genea-webhook-in').map((node) => node.url));
+    }
+    assert.deepEqual(
+      packageTypes.filter((type) => !used.has(type)),
+      [],
+      'node types no example uses',
+    );
+    assert.equal(new Set(paths).size, paths.length, `receiver paths are distinct: ${paths}`);
+    assert.doesNotMatch(red.log, /Waiting for missing types|\[error\]/);
+  });
+
+  it('central log: every event as a JSON line, rejected deliveries in their own file', async function () {
+    const event = { ...sampleEvent('access.denied'), uuid: 'log-file-1' };
+    await sendFile('/genea-log', event);
+    assert.equal((await sendWithWrongSecret('/genea-log')).code, 1);
+    await send('/genea-log', ['--event', 'resource.updated']);
+    const lines = (await waitForLines(path.join(dir, 'genea-events.jsonl'), 2)).map((line) => JSON.parse(line));
+    assert.deepEqual(lines[0], event);
+    assert.equal(lines[1].event_action, 'UPDATED');
+    const [line] = await waitForLines(path.join(dir, 'genea-rejected.jsonl'), 1);
+    const rejection = JSON.parse(line);
+    assert.equal(rejection.status, 401);
+    assert.equal(rejection.path, '/genea-log');
+    assert.match(rejection.reason, /Signature does not match/);
+  });
+
+  it('central log over HTTP: the event as sent to the collector, and the rejections', async function () {
+    const event = { ...sampleEvent('resource.deleted'), uuid: 'log-http-1' };
+    await sendFile('/genea-log-http', event);
+    const [posted] = await collector.waitFor('/logs/genea/events', 1);
+    assert.equal(posted.method, 'POST');
+    assert.deepEqual(posted.body, event);
+    assert.equal(posted.headers['x-sequr-signature'], undefined, "Genea's headers are not passed on");
+    assert.equal((await sendWithWrongSecret('/genea-log-http')).code, 1);
+    const [rejected] = await collector.waitFor('/logs/genea/rejected', 1);
+    assert.equal(rejected.body.status, 401);
+  });
+
+  describe('arrivals', function () {
+    // Local New York times: 08:00 means 08:00 in winter, 09:00 in summer; all are the UTC date in New York.
+    const a1 = arrival('a1', 'aaron', at(4, '13:00')); // day 1: first arrival
+    const b1 = arrival('b1', 'bea', at(4, '13:05')); // day 1: second person
+    const a1Again = arrival('a1-again', 'aaron', at(4, '17:30')); // day 1: Aaron once more
+    const b2 = arrival('b2', 'bea', at(3, '13:10')); // day 2: first arrival
+    const a3 = arrival('a3', 'aaron', at(2, '19:00')); // day 3: first arrival, in the afternoon
+    const b4 = arrival('b4', 'bea', at(1, '12:30')); // day 4: first arrival, early
+
+    before(async function () {
+      for (const event of [a1, b1, a1Again, b2, a3, b4]) {
+        // Genea retries the first delivery: the receiver emits it once.
+        const retries = event === a1 ? ['--repeat', '3'] : [];
+        for (const urlPath of ['/genea-alarm', '/genea-time', '/genea-coffee']) await sendFile(urlPath, event, retries);
+      }
+    });
+
+    it('alarm: one disarm call per day, on its first arrival', async function () {
+      const calls = await collector.waitFor('/alarm/disarm', 4);
+      assert.deepEqual(
+        calls.map((call) => call.body).sort((x, y) => x.at.localeCompare(y.at)),
+        [a1, b2, a3, b4].map((event) => ({
+          command: 'disarm',
+          location: 'Headquarters',
+          by: event.actor.user_name,
+          at: event.event_time,
+        })),
+      );
+      assert.equal(calls[0].headers['x-sequr-signature'], undefined);
+    });
+
+    it('time tracking: one CSV row per user per day, in local date and time', async function () {
+      const rows = (await waitForLines(path.join(dir, 'genea-arrivals.csv'), 5)).sort();
+      const localTime = (iso) =>
+        new Date(iso).toLocaleTimeString('en-GB', { timeZone: 'America/New_York', hourCycle: 'h23' });
+      assert.deepEqual(
+        rows,
+        [a1, b1, b2, a3, b4].map((event) =>
+          [
+            event.event_time.slice(0, 10),
+            localTime(event.event_time),
+            event.actor.user_name,
+            event.actor.user_email,
+            'Headquarters',
+            'Main Entrance',
+          ].join(','),
+        ),
+      );
+    });
+
+    it('coffee: brews on the first arrival of the day when it is in the morning', async function () {
+      const calls = await collector.waitFor('/coffee/brew', 3);
+      // Not for a3: Aaron's first arrival of day 3 came in the afternoon.
+      assert.deepEqual(
+        calls.map((call) => call.body).sort((x, y) => x.for.localeCompare(y.for)),
+        [a1, b2, b4].map((event) => ({ brew: 'coffee', location: 'Headquarters', for: event.actor.user_name })),
+      );
+    });
+  });
+
+  it('alerts: one for a denial, one for an anti-passback violation, one for a rejected delivery', async function () {
+    await send('/genea-alerts', ['--event', 'access.denied']);
+    await send('/genea-alerts', ['--event', 'access.anti_passback']);
+    await send('/genea-alerts', ['--event', 'access.granted']);
+    assert.equal((await sendWithWrongSecret('/genea-alerts')).code, 1);
+    const alerts = await collector.waitFor('/chat/hooks/genea-alerts', 3);
+    assert.deepEqual(alerts.map((alert) => alert.body.text).sort(), [
+      'Access denied at Main Entrance, Headquarters: Access Denied - Card Not Found (card 9999)',
+      'Anti-passback violation at Main Entrance, Headquarters: Aaron Arnold (card 1111)',
+      'Genea webhook rejected a delivery from 127.0.0.1: 401 Signature does not match the configured secret',
+    ]);
+  });
+
+  it('audit trail: one CSV row per created, updated and deleted resource', async function () {
+    await send('/genea-audit', ['--event', 'access.granted']);
+    for (const type of ['resource.created', 'resource.updated', 'resource.deleted']) {
+      await send('/genea-audit', ['--event', type]);
+    }
+    const rows = await waitForLines(path.join(dir, 'genea-audit.csv'), 3);
+    assert.deepEqual(
+      rows.map((row) => row.split(',').slice(1)).sort((x, y) => x[4].localeCompare(y[4])),
+      [
+        ['created', 'CARD', 'Card 1111', 'Ada Admin', 'Created Card 1111 for Aaron Arnold'],
+        ['deleted', 'CARD', 'Card 1111', 'Ada Admin', 'Deleted Card 1111 for Aaron Arnold'],
+        ['updated', 'CARD', 'Card 1111', 'Ada Admin', 'Updated Card 1111 for Aaron Arnold'],
+      ],
+    );
+    for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.split(',')[0])), row);
+  });
+});
