@@ -67,6 +67,19 @@ describe('the editor in a real browser', function () {
     await page.locator(selector).pressSequentially(text);
   }
 
+  /** Waits for a field's tooltip to say `text`: it shows when the pointer enters the field (entered again if missed). */
+  async function waitForTooltip(selector, text) {
+    for (let attempt = 1; ; attempt++) {
+      await page.mouse.move(0, 0);
+      await page.hover(selector);
+      try {
+        return await page.locator('.red-ui-popover:visible').getByText(text).waitFor({ timeout: 3_000 });
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
+  }
+
   const nodeShape = (id) => page.locator(`[id="${id}"] .red-ui-flow-node`).first();
 
   async function deploy() {
@@ -143,8 +156,7 @@ describe('the editor in a real browser', function () {
     // Validated as the user types, with the catalog's message on the field.
     await typeInto('#node-input-url', 'no slash');
     await page.waitForSelector('#node-input-url.input-error');
-    await page.hover('#node-input-url');
-    await page.locator('.red-ui-popover').getByText(catalog('genea-webhook-in', 'en-US').validation.url).waitFor();
+    await waitForTooltip('#node-input-url', catalog('genea-webhook-in', 'en-US').validation.url);
     await typeInto('#node-input-url', PATH);
     await page.waitForSelector('#node-input-url:not(.input-error)');
     assert.match(
