@@ -208,6 +208,53 @@ describe('the editor in a real browser', function () {
     assert.ok(!red.log.includes(SECRET), 'the secret is in the Node-RED log');
   });
 
+  it('imports an example through Import > Examples and deploys it without missing types', async function () {
+    // The example that uses the most node types of this package.
+    const examplesDir = path.join(__dirname, '..', '..', 'examples');
+    const [example] = fs
+      .readdirSync(examplesDir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => {
+        const flow = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
+        return {
+          name: path.basename(file, '.json'),
+          ours: new Set(flow.map((n) => n.type).filter((t) => types.includes(t))),
+        };
+      })
+      .sort((a, b) => b.ours.size - a.ours.size);
+    const before = await page.evaluate(() => RED.nodes.filterNodes({}).length);
+
+    await page.click('#red-ui-header-button-sidemenu');
+    await page.click('#menu-item-import');
+    await page.click('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples');
+    const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+    await library.getByText(PACKAGE, { exact: true }).click();
+    await library.getByText(example.name, { exact: true }).click();
+    await page.click('#red-ui-clipboard-dialog-ok');
+    // The imported nodes follow the pointer until a click places them.
+    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+    await page.mouse.move(chart.x + 300, chart.y + 300, { steps: 5 });
+    await page.mouse.click(chart.x + 300, chart.y + 300);
+
+    const imported = await page.evaluate(() => RED.nodes.filterNodes({}).map((n) => n.type));
+    assert.ok(imported.length > before, 'the example was imported');
+    assert.ok(!imported.includes('unknown'), 'the example has node types the editor does not know');
+    for (const type of example.ours) assert.ok(imported.includes(type), `${type} imported`);
+
+    await page.click('#red-ui-header-button-deploy');
+    // The example's config node waits for the user's Genea key: the editor may warn about it, never about unknown types.
+    const warning = page.locator('.red-ui-deploy-dialog-confirm-list');
+    await Promise.race([warning.waitFor(), page.waitForSelector('#red-ui-header-button-deploy.disabled')]);
+    if (await warning.isVisible()) {
+      for (const entry of await warning.locator('li').allInnerTexts()) assert.match(entry, /\(genea-config\)$/);
+      await page.click('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    }
+    await page.waitForSelector('#red-ui-header-button-deploy.disabled');
+    const deployed = (await red.getFlows()).map((n) => n.type);
+    for (const type of example.ours) assert.ok(deployed.includes(type), `${type} deployed`);
+    assert.doesNotMatch(red.log, /Waiting for missing types|Missing node modules/);
+  });
+
   it('speaks German to a German browser', async function () {
     const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 1000 } });
     const german = await context.newPage();
