@@ -1,0 +1,113 @@
+'use strict';
+// The "Send test event" endpoint on its own: a stand-in RED (express admin app, permission check recorded) and a
+// loopback HTTP server in the receiver's place, to see exactly what is sent where and what the editor is told.
+// test/e2e/send-test-event.e2e.test.js covers it inside a real Node-RED.
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const express = require('express');
+const supertest = require('supertest');
+const { verifySignature } = require('../../nodes/lib/signature');
+const { listeningReceivers, registerTestEventEndpoint } = require('../../nodes/genea-webhook-in/send-test-event');
+
+const SECRET = 'unit-test-event-secret';
+
+describe('"Send test event" endpoint (stand-in RED, loopback receiver)', function () {
+  let receiver;
+  let deliveries;
+  let permissions;
+  let settings;
+  let deployedNodes;
+  let admin;
+
+  before(async function () {
+    receiver = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        deliveries.push({ path: req.url, headers: req.headers, body });
+        const check = verifySignature(body, req.headers['x-sequr-signature'], [SECRET]);
+        res.statusCode = check.valid ? 200 : 401;
+        res.end(check.valid ? 'Accepted' : 'Signature does not match the configured secret');
+      });
+    });
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const app = express();
+    app.use(express.json());
+    const RED = {
+      httpAdmin: app,
+      settings: new Proxy({}, { get: (_, key) => settings[key] }),
+      auth: {
+        needsPermission: (permission) => (_req, _res, next) => {
+          permissions.push(permission);
+          next();
+        },
+      },
+      nodes: { getNode: (id) => deployedNodes[id] ?? null },
+      _: (key, values) => `${key} ${JSON.stringify(values)}`,
+    };
+    registerTestEventEndpoint(RED);
+    admin = supertest(app);
+  });
+  after(async function () {
+    listeningReceivers.clear();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+  beforeEach(function () {
+    deliveries = [];
+    permissions = [];
+    deployedNodes = {};
+    settings = { uiHost: '0.0.0.0', uiPort: receiver.address().port, httpNodeRoot: '/hooks/' };
+    listeningReceivers.clear();
+    listeningReceivers.set('rx', { url: '/genea', configId: 'cfg', secrets: () => [SECRET, 'previous'] });
+  });
+
+  it('signs a new sample event with the current secret and POSTs it to httpNodeRoot + path over loopback', async function () {
+    const res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'access.anti_passback', url: '/genea' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { event: 'access.anti_passback', status: 200, reason: 'Accepted' });
+    assert.deepEqual(permissions, ['genea-webhook-in.write']);
+    const [delivery] = deliveries;
+    assert.equal(delivery.path, '/hooks/genea');
+    assert.equal(delivery.headers['content-type'], 'application/json');
+    const event = JSON.parse(delivery.body.toString('utf8'));
+    assert.equal(event.event_action, 'SEQUR_ACCESS_DENIED_ANTI_PASSBACK_VIOLATION');
+    assert.ok(!JSON.stringify(res.body).includes(SECRET));
+  });
+
+  it('sends unsigned when the receiver has no secret, and relays what the receiver answers', async function () {
+    listeningReceivers.set('rx', { url: '/genea', configId: '', secrets: () => [] });
+    const res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' });
+    assert.equal(res.status, 401);
+    assert.equal(res.body.reason, 'Signature does not match the configured secret');
+    assert.equal(deliveries[0].headers['x-sequr-signature'], undefined);
+  });
+
+  it('tells a deployed receiver that is not listening from one that is not deployed', async function () {
+    deployedNodes.broken = { id: 'broken' };
+    const broken = await admin.post('/genea-webhook-in/broken/test').send({ event: 'other' });
+    assert.equal(broken.status, 409);
+    assert.equal(broken.body.error, 'not-listening');
+    const missing = await admin.post('/genea-webhook-in/missing/test').send({ event: 'other' });
+    assert.equal(missing.body.error, 'not-deployed');
+    assert.equal(deliveries.length, 0);
+  });
+
+  it('refuses a missing or unknown event type, naming the known ones', async function () {
+    for (const body of [{}, { event: 'access.unknown' }, { event: ['access.granted'] }]) {
+      const res = await admin.post('/genea-webhook-in/rx/test').send(body);
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error, 'unknown-event');
+      assert.match(res.body.details.types, /^access\.granted, /);
+    }
+  });
+
+  it('answers 502 with the address tried when the receiver cannot be reached', async function () {
+    settings = { uiHost: '127.0.0.1', uiPort: 1, httpNodeRoot: '/' };
+    const res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'access.granted' });
+    assert.equal(res.status, 502);
+    assert.equal(res.body.error, 'unreachable');
+    assert.equal(res.body.details.url, 'http://127.0.0.1:1/genea');
+    assert.ok(!JSON.stringify(res.body).includes(SECRET));
+  });
+});
