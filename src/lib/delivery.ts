@@ -21,6 +21,8 @@ export type DeliveryVerdict =
       readonly status: 200;
       readonly reason: string;
       readonly duplicate: boolean;
+      /** What identifies the event in the duplicate window (see `duplicateKey`). */
+      readonly key: string;
       readonly event: GeneaEvent;
       readonly summary: GeneaSummary;
     }
@@ -99,12 +101,14 @@ export function processDelivery(
   }
   const event = parseObject(body);
   if (event === null) return refuse(REJECTIONS.notJsonObject);
-  const duplicate = duplicates.seenBefore(duplicateKey(event, body));
+  const key = duplicateKey(event, body);
+  const duplicate = duplicates.seenBefore(key);
   return {
     accepted: true,
     status: 200,
     reason: duplicate ? 'Duplicate: already accepted' : 'Accepted',
     duplicate,
+    key,
     event,
     summary: summarise(event),
   };

@@ -72,7 +72,7 @@ describe('genea-webhook-in (node)', function () {
       assert.deepEqual(out[0].payload, event);
     });
 
-    it('answers before the flow runs', async function () {
+    it('answers once the next node has the message, without waiting for the flow to finish', async function () {
       let lastResponse;
       const agent = await load(flow(), credentials);
       const stack = httpNode()._router.stack;
@@ -81,11 +81,24 @@ describe('genea-webhook-in (node)', function () {
         next();
       });
       stack.unshift(stack.pop());
-      const finishedWhenEmitted = new Promise((resolve) =>
+      // The next node never calls done(): the flow is never finished.
+      const endedWhenReceived = new Promise((resolve) =>
         helper.getNode('out').on('input', () => resolve(lastResponse.writableEnded)),
       );
-      await post(agent, JSON.stringify(fresh(events.granted)));
-      assert.equal(await finishedWhenEmitted, true);
+      const res = await post(agent, JSON.stringify(fresh(events.granted)));
+      assert.equal(res.status, 200);
+      assert.equal(await endedWhenReceived, false, 'not acknowledged before the next node had the message');
+    });
+
+    it('answers 200 when output 1 is wired to a disabled node or to none', async function () {
+      const agent = await load(
+        [...flow({ wires: [['off'], []] }), { id: 'off', type: 'helper', d: true }],
+        credentials,
+      );
+      assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
+      await helper.unload();
+      const unwired = await load(flow({ wires: [[], []] }), credentials);
+      assert.equal((await post(unwired, JSON.stringify(fresh(events.granted)))).status, 200);
     });
 
     it('accepts sha256 signatures and the previous secret during a rotation', async function () {

@@ -82,16 +82,16 @@ class Collector {
 
   /**
    * Flow nodes that forward each message they receive to `path` on this collector as JSON
-   * { topic, genea, payload }. Wire a node's output to `<id>`.
+   * { topic, genea, payload } (or the message `properties` given). Wire a node's output to `<id>`.
    */
-  sinkNodes(id, path, z) {
+  sinkNodes(id, path, z, properties = ['topic', 'genea', 'payload']) {
     return [
       {
         id,
         type: 'function',
         z,
         name: `to ${path}`,
-        func: 'return { payload: { topic: msg.topic, genea: msg.genea, payload: msg.payload } };',
+        func: `return { payload: { ${properties.map((p) => `${p}: msg.${p}`).join(', ')} } };`,
         outputs: 1,
         wires: [[`${id}-http`]],
       },

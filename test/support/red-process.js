@@ -6,8 +6,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
+const http = require('node:http');
+const https = require('node:https');
 const { spawn, execFileSync } = require('node:child_process');
-const { nodeRedCli } = require('./node-red-path');
+const { nodeRedCli, nodeRedDir } = require('./node-red-path');
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 let packedTarball;
@@ -60,6 +62,16 @@ function freePort() {
   });
 }
 
+// An admin-side probe: settings.js code in the Node-RED process, not a flow, so it measures and does not add.
+const MEMORY_PROBE = `settings.httpAdminMiddleware = function (req, res, next) {
+  if (req.method !== 'GET' || req.url !== '/__memory') return next();
+  global.gc();
+  global.gc();
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(process.memoryUsage()));
+};
+`;
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class NodeRedProcess {
@@ -69,11 +81,16 @@ class NodeRedProcess {
    * @param {string} [options.settingsSource] extra JavaScript statements run in settings.js before export,
    *   able to assign `settings.x = ...` (for values JSON cannot carry: certificates, functions)
    * @param {string} [options.userDir] reuse a user dir (a restart); default: a fresh one
+   * @param {string|Buffer} [options.ca] the certificate to trust when settings.js serves HTTPS
+   * @param {boolean} [options.memoryProbe] start with --expose-gc and answer GET /__memory on the admin app with
+   *   process.memoryUsage() taken after a full garbage collection
    */
   static async start(options = {}) {
     const red = new NodeRedProcess(options.userDir ?? prepareUserDir(), await freePort());
     red.settings = options.settings ?? {};
     red.settingsSource = options.settingsSource ?? '';
+    red.ca = options.ca;
+    red.memoryProbe = options.memoryProbe ?? false;
     await red.launch();
     return red;
   }
@@ -109,14 +126,21 @@ class NodeRedProcess {
     };
     fs.writeFileSync(
       path.join(this.userDir, 'settings.js'),
-      `const settings = ${JSON.stringify(settings, null, 2)};\n${this.settingsSource}\nmodule.exports = settings;\n`,
+      `const settings = ${JSON.stringify(settings, null, 2)};\n${this.settingsSource}\n` +
+        (this.memoryProbe ? MEMORY_PROBE : '') +
+        'module.exports = settings;\n',
     );
+    const nodeArgs = this.memoryProbe ? ['--expose-gc'] : [];
     const startsBefore = this.log.split('Started flows').length - 1;
-    this.child = spawn(process.execPath, [nodeRedCli, '--userDir', this.userDir, '--settings', 'settings.js'], {
-      cwd: this.userDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
-    });
+    this.child = spawn(
+      process.execPath,
+      [...nodeArgs, nodeRedCli, '--userDir', this.userDir, '--settings', 'settings.js'],
+      {
+        cwd: this.userDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+      },
+    );
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream.setEncoding('utf8');
@@ -136,15 +160,36 @@ class NodeRedProcess {
     }
   }
 
+  /**
+   * One HTTP(S) request to this Node-RED, trusting `ca` over HTTPS; resolves to { status, headers, text }.
+   * @param {string} method
+   * @param {string} url from url() or adminUrl()
+   * @param {{headers?: object, body?: string|Buffer}} [options]
+   */
+  request(method, url, { headers = {}, body } = {}) {
+    const client = url.startsWith('https:') ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = client.request(url, { method, headers, ca: this.ca, agent: false }, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   /** POST /flows over the admin API; resolves once Node-RED reports the flows started. */
   async deploy(flows, type = 'full') {
     const started = this.log.split(/Started (?:flows|modified nodes|modified flows)/).length;
-    const res = await fetch(this.adminUrl('/flows'), {
-      method: 'POST',
+    const res = await this.request('POST', this.adminUrl('/flows'), {
       headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': type },
       body: JSON.stringify(flows),
     });
-    if (!res.ok) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);
+    if (res.status !== 204 && res.status !== 200) throw new Error(`deploy answered ${res.status}: ${res.text}`);
     const deadline = Date.now() + 10_000;
     while (this.log.split(/Started (?:flows|modified nodes|modified flows)/).length <= started) {
       if (Date.now() > deadline) throw new Error(`flows did not start:\n${this.log}`);
@@ -152,9 +197,40 @@ class NodeRedProcess {
     }
   }
 
+  /**
+   * Watches what the editor is sent over the admin websocket (/comms): node statuses (`status/<id>`, starting
+   * with the last one each node reported) and the debug sidebar (`debug`: debug nodes, node errors and
+   * warnings). `messages` collects { topic, data } from the moment of the call.
+   * @returns {Promise<{messages: Array<{topic: string, data: object}>, close: () => void}>}
+   */
+  watchEditor() {
+    const WebSocket = require(require.resolve('ws', { paths: [nodeRedDir] }));
+    const socket = new WebSocket(this.adminUrl('/comms').replace(/^http/, 'ws'), { ca: this.ca });
+    const watcher = { messages: [], close: () => socket.terminate() };
+    socket.on('message', (data) => {
+      for (const message of [].concat(JSON.parse(String(data)))) {
+        if (message.topic === 'debug' || message.topic?.startsWith('status/')) watcher.messages.push(message);
+      }
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('open', () => {
+        socket.send(JSON.stringify({ subscribe: 'status/#' }));
+        socket.send(JSON.stringify({ subscribe: 'debug' }));
+        resolve(watcher);
+      });
+    });
+  }
+
   async getFlows() {
-    const res = await fetch(this.adminUrl('/flows'));
-    return res.json();
+    return JSON.parse((await this.request('GET', this.adminUrl('/flows'))).text);
+  }
+
+  /** process.memoryUsage() of Node-RED after a full GC (needs `memoryProbe`), plus VmRSS from /proc. */
+  async memoryUsage() {
+    const usage = JSON.parse((await this.request('GET', this.adminUrl('/__memory'))).text);
+    const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    return { ...usage, vmRss: Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024 };
   }
 
   async stop() {

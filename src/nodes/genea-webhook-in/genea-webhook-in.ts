@@ -22,6 +22,8 @@ interface GeneaWebhookInDef extends NodeDef {
   allowList?: string;
   /** How many reverse proxies in front of Node-RED append to `X-Forwarded-For` (default 0: none, header ignored). */
   trustedProxies?: number | string;
+  /** Node ids wired to each output. */
+  wires?: string[][];
 }
 
 const DEFAULTS = { maxBodyKiB: 1024, dedupeMinutes: 10, bodyTimeoutMs: 15_000 } as const;
@@ -30,6 +32,27 @@ const LOG_INTERVAL_MS = 10_000;
 
 /** Duplicate windows by node id: a redeploy keeps the memory of what was already emitted. */
 const windows = new Map<string, DuplicateWindow>();
+
+/**
+ * Events being handed to the next nodes, by node id and duplicate key, with whether that worked: a copy of
+ * one arriving meanwhile gets the same answer. Shared across redeploys like the windows.
+ */
+const handingOn = new Map<string, Promise<boolean>>();
+
+/** Whether a deploy is between stopping and starting flows, per runtime (subscribed once per events emitter). */
+const deploys = new WeakMap<NodeAPI['events'], { restarting: boolean }>();
+
+function deployState(RED: NodeAPI): { restarting: boolean } {
+  let state = deploys.get(RED.events);
+  if (!state) {
+    const tracked = { restarting: false };
+    RED.events.on('flows:stopping', () => (tracked.restarting = true));
+    RED.events.on('flows:started', () => (tracked.restarting = false));
+    deploys.set(RED.events, tracked);
+    state = tracked;
+  }
+  return state;
+}
 
 function windowFor(id: string, minutes: number): DuplicateWindow {
   const windowMs = minutes * 60_000;
@@ -160,6 +183,24 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       this.send([null, report]);
     };
 
+    const nextNodes = def.wires?.[0] ?? [];
+    /**
+     * Sends `msg` on output 1; resolves, once Node-RED has delivered it, to whether every node wired there was
+     * running all along. A deploy stops nodes (all of them, or the modified ones) and starts new instances: a
+     * message routed to a stopped node is dropped, so it must not be acknowledged.
+     */
+    const deploy = deployState(RED);
+    const handOn = (msg: NodeMessage): Promise<boolean> => {
+      const targets: Array<Node | null | undefined> = nextNodes.map((id) => RED.nodes.getNode(id));
+      // A wired node that does not run is being restarted while a deploy is under way, else it is disabled.
+      if (deploy.restarting && targets.some((target) => !target)) return Promise.resolve(false);
+      this.send([msg, null]);
+      // Node-RED delivers on setImmediate (or at once, with runtimeSyncDelivery): this check runs after it.
+      return new Promise((resolve) =>
+        setImmediate(() => resolve(nextNodes.every((id, i) => !targets[i] || RED.nodes.getNode(id) === targets[i]))),
+      );
+    };
+
     const handle = async (req: Request, res: Response): Promise<void> => {
       // Before anything is read: a source that may not deliver learns nothing else.
       if (!sources.list) return reject(req, res, REJECTIONS.badAllowList);
@@ -188,21 +229,37 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
 
       const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, duplicates);
       if (!verdict.accepted) return reject(req, res, verdict);
-      // Answer before the flow runs: a slow flow must not make Genea retry.
-      answer(res, 200, verdict.reason, false);
-      lastWasRejection = false;
-      if (verdict.duplicate) return;
-      accepted++;
-      lastAcceptedType = verdict.summary.type;
-      lastAcceptedAt = Date.now();
-      scheduleStatus();
+      const handingKey = `${this.id}\n${verdict.key}`;
+      if (verdict.duplicate) {
+        const first = handingOn.get(handingKey);
+        if (first && !(await first)) return reject(req, res, REJECTIONS.closing);
+        answer(res, 200, verdict.reason, false);
+        lastWasRejection = false;
+        return;
+      }
       const msg: NodeMessage & Record<string, unknown> = {
         topic: verdict.summary.type,
         payload: verdict.event,
         genea: verdict.summary,
         headers: req.headers,
       };
-      this.send([msg, null]);
+      const handedOn = handOn(msg);
+      handingOn.set(handingKey, handedOn);
+      const delivered = await handedOn;
+      handingOn.delete(handingKey);
+      if (!delivered) {
+        // Nothing was emitted: forget the event, so that Genea's retry of it is.
+        duplicates.forget(verdict.key);
+        return reject(req, res, REJECTIONS.closing);
+      }
+      // Answered once the next nodes have the message, not when the flow is done: a slow flow must not make
+      // Genea retry.
+      answer(res, 200, verdict.reason, false);
+      lastWasRejection = false;
+      accepted++;
+      lastAcceptedType = verdict.summary.type;
+      lastAcceptedAt = Date.now();
+      scheduleStatus();
     };
 
     const { settings } = RED;
