@@ -184,12 +184,12 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     };
 
     const nextNodes = def.wires?.[0] ?? [];
+    const deploy = deployState(RED);
     /**
      * Sends `msg` on output 1; resolves, once Node-RED has delivered it, to whether every node wired there was
      * running all along. A deploy stops nodes (all of them, or the modified ones) and starts new instances: a
      * message routed to a stopped node is dropped, so it must not be acknowledged.
      */
-    const deploy = deployState(RED);
     const handOn = (msg: NodeMessage): Promise<boolean> => {
       const targets: Array<Node | null | undefined> = nextNodes.map((id) => RED.nodes.getNode(id));
       // A wired node that does not run is being restarted while a deploy is under way, else it is disabled.
@@ -231,6 +231,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       if (!verdict.accepted) return reject(req, res, verdict);
       const handingKey = `${this.id}\n${verdict.key}`;
       if (verdict.duplicate) {
+        // A copy arriving while the first is being handed on gets the first one's answer.
         const first = handingOn.get(handingKey);
         if (first && !(await first)) return reject(req, res, REJECTIONS.closing);
         answer(res, 200, verdict.reason, false);
