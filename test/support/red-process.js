@@ -62,14 +62,17 @@ function freePort() {
   });
 }
 
-// An admin-side probe: settings.js code in the Node-RED process, not a flow, so it measures and does not add.
-const MEMORY_PROBE = `settings.httpAdminMiddleware = function (req, res, next) {
-  if (req.method !== 'GET' || req.url !== '/__memory') return next();
-  global.gc();
-  global.gc();
-  res.setHeader('Content-Type', 'application/json');
-  res.end(JSON.stringify(process.memoryUsage()));
-};
+// A probe in the Node-RED process, on a loopback port of its own: it changes no Node-RED setting (an admin
+// middleware would, and the receiver's direct route depends on those), so it measures and does not alter.
+const memoryProbe = (port) => `require('node:http')
+  .createServer((req, res) => {
+    global.gc();
+    global.gc();
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(process.memoryUsage()));
+  })
+  .listen(${port}, '127.0.0.1')
+  .unref();
 `;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,15 +85,15 @@ class NodeRedProcess {
    *   able to assign `settings.x = ...` (for values JSON cannot carry: certificates, functions)
    * @param {string} [options.userDir] reuse a user dir (a restart); default: a fresh one
    * @param {string|Buffer} [options.ca] the certificate to trust when settings.js serves HTTPS
-   * @param {boolean} [options.memoryProbe] start with --expose-gc and answer GET /__memory on the admin app with
-   *   process.memoryUsage() taken after a full garbage collection
+   * @param {boolean} [options.memoryProbe] start with --expose-gc and a loopback probe that answers with
+   *   process.memoryUsage() taken after a full garbage collection (see memoryUsage())
    */
   static async start(options = {}) {
     const red = new NodeRedProcess(options.userDir ?? prepareUserDir(), await freePort());
     red.settings = options.settings ?? {};
     red.settingsSource = options.settingsSource ?? '';
     red.ca = options.ca;
-    red.memoryProbe = options.memoryProbe ?? false;
+    red.memoryProbePort = options.memoryProbe ? await freePort() : null;
     await red.launch();
     return red;
   }
@@ -127,10 +130,10 @@ class NodeRedProcess {
     fs.writeFileSync(
       path.join(this.userDir, 'settings.js'),
       `const settings = ${JSON.stringify(settings, null, 2)};\n${this.settingsSource}\n` +
-        (this.memoryProbe ? MEMORY_PROBE : '') +
+        (this.memoryProbePort ? memoryProbe(this.memoryProbePort) : '') +
         'module.exports = settings;\n',
     );
-    const nodeArgs = this.memoryProbe ? ['--expose-gc'] : [];
+    const nodeArgs = this.memoryProbePort ? ['--expose-gc'] : [];
     const startsBefore = this.log.split('Started flows').length - 1;
     this.child = spawn(
       process.execPath,
@@ -228,7 +231,7 @@ class NodeRedProcess {
 
   /** process.memoryUsage() of Node-RED after a full GC (needs `memoryProbe`), plus VmRSS from /proc. */
   async memoryUsage() {
-    const usage = JSON.parse((await this.request('GET', this.adminUrl('/__memory'))).text);
+    const usage = JSON.parse((await this.request('GET', `http://127.0.0.1:${this.memoryProbePort}/`)).text);
     const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
     return { ...usage, vmRss: Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024 };
   }
