@@ -46,7 +46,6 @@ describe('the editor in a real browser', function () {
     await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2 + 5, { steps: 3 });
     await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
     await page.mouse.up();
-    if (process.env.DEBUG_SHOT) await page.screenshot({ path: '/tmp/editor-drop.png' });
     const after = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
     const added = after.filter((id) => !before.includes(id));
     assert.equal(added.length, 1, `dropping ${type} added one node`);
@@ -83,7 +82,8 @@ describe('the editor in a real browser', function () {
   const nodeShape = (id) => page.locator(`[id="${id}"] .red-ui-flow-node`).first();
 
   async function deploy() {
-    await page.click('#red-ui-header-button-deploy');
+    // Enabled once the editor has registered the change: a click before that would deploy nothing.
+    await page.click('#red-ui-header-button-deploy:not(.disabled)');
     await page.waitForSelector('#red-ui-header-button-deploy.disabled');
   }
 
@@ -200,7 +200,8 @@ describe('the editor in a real browser', function () {
     assert.match(await page.locator('.red-ui-notification').last().innerText(), /200 Accepted/);
     await page.click('#node-dialog-cancel');
 
-    await page.click('#red-ui-tab-debug-link-button');
+    await page.keyboard.press('Control+g'); // ctrl-g d: show the debug sidebar (Node-RED 4 and 5 alike)
+    await page.keyboard.press('d');
     const message = page.locator('.red-ui-debug-msg').first();
     await message.waitFor();
     assert.match(await message.innerText(), /access\.granted/);
@@ -247,20 +248,22 @@ describe('the editor in a real browser', function () {
     assert.ok(!imported.includes('unknown'), 'the example has node types the editor does not know');
     for (const type of example.ours) assert.ok(imported.includes(type), `${type} imported`);
 
-    await page.click('#red-ui-header-button-deploy');
-    // The example's config node (and so its receiver) waits for the user's Genea key: the editor may warn about
-    // those, never about unknown types.
+    await page.click('#red-ui-header-button-deploy:not(.disabled)');
+    // Examples ship no secret, so the editor warns about their config node (and so their receiver) waiting for the
+    // user's Genea key; the warning must name nothing else, in particular no unknown type.
     const warning = page.locator('.red-ui-deploy-dialog-confirm-list');
-    await Promise.race([warning.waitFor(), page.waitForSelector('#red-ui-header-button-deploy.disabled')]);
-    if (await warning.isVisible()) {
-      for (const entry of await warning.locator('li').allInnerTexts()) {
-        assert.ok(types.includes(/\(([\w-]+)\)$/.exec(entry)?.[1]), `only nodes waiting for the key: ${entry}`);
-      }
-      await page.click('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    await warning.waitFor();
+    for (const entry of await warning.locator('li').allInnerTexts()) {
+      assert.ok(types.includes(/\(([\w-]+)\)$/.exec(entry)?.[1]), `only nodes waiting for the key: ${entry}`);
     }
-    await page.waitForSelector('#red-ui-header-button-deploy.disabled');
-    const deployed = (await red.getFlows()).map((n) => n.type);
-    for (const type of example.ours) assert.ok(deployed.includes(type), `${type} deployed`);
+    await page.click('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    const deadline = Date.now() + 10_000;
+    let deployed = [];
+    while (!example.ours.size || ![...example.ours].every((type) => deployed.includes(type))) {
+      assert.ok(Date.now() < deadline, `the example's nodes were not deployed: ${deployed}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      deployed = (await red.getFlows()).map((n) => n.type);
+    }
     assert.doesNotMatch(red.log, /Waiting for missing types|Missing node modules/);
   });
 
