@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// `npm run check:package`, the packaging gate, on the tarball `npm pack` makes (built by `prepare`, as a publish
+// would be):
+//   1. its files: package.json, README.md, LICENSE, the compiled nodes/ (js, type declarations, html, icons,
+//      locales) and examples/, nothing else (no TypeScript sources, source maps or tests), and nothing missing;
+//   2. installed into a fresh Node-RED user dir, Node-RED loads every node set of the package without error;
+//   3. `node-red-dev validate`, the flow library's checks (README, "Flow library checks").
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync, spawnSync } = require('node:child_process');
+const { npm } = require('./npm');
+const { NodeRedProcess } = require('../test/support/red-process');
+
+const root = path.resolve(__dirname, '..');
+const pkg = require(path.join(root, 'package.json'));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-check-package-'));
+const problems = [];
+
+function heading(text) {
+  console.log(`\ncheck:package: ${text}`);
+}
+
+function filesUnder(dir, base = dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full, base) : [path.relative(base, full).split(path.sep).join('/')];
+  });
+}
+
+/** 1. The file list against what Node-RED needs. */
+function checkFiles(files) {
+  const sets = fs.readdirSync(path.join(root, 'src', 'nodes'));
+  const set = `(${sets.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})`;
+  const allowed = [
+    /^(package\.json|README\.md|LICENSE)$/,
+    /^nodes\/(lib|cli)\/([\w.-]+\/)*[\w.-]+\.(js|d\.ts)$/,
+    new RegExp(`^nodes/${set}/[\\w.-]+\\.(js|d\\.ts)$`),
+    new RegExp(`^nodes/${set}/\\1\\.html$`),
+    new RegExp(`^nodes/${set}/icons/[\\w.-]+\\.(svg|png)$`),
+    new RegExp(`^nodes/${set}/locales/[\\w-]+/\\1\\.(json|html)$`),
+    /^examples\/([\w .-]+\/)*[\w .-]+\.json$/,
+  ];
+  for (const file of files) {
+    if (/\.map$/.test(file)) problems.push(`${file}: a source map (the published build has none)`);
+    else if (/\.ts$/.test(file) && !/\.d\.ts$/.test(file)) problems.push(`${file}: a TypeScript source`);
+    else if (!allowed.some((pattern) => pattern.test(file))) problems.push(`${file}: not something Node-RED needs`);
+  }
+
+  const required = new Map([
+    ['package.json', 'the manifest'],
+    ['README.md', 'the readme'],
+    ['LICENSE', 'the license'],
+    [pkg.main, '"main"'],
+    [pkg.types, '"types"'],
+  ]);
+  for (const [command, file] of Object.entries(pkg.bin ?? {}))
+    required.set(path.posix.normalize(file), `bin ${command}`);
+  for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
+    required.set(path.posix.normalize(file), `node set ${type}`);
+    required.set(path.posix.normalize(file).replace(/\.js$/, '.html'), `node set ${type} (editor)`);
+  }
+  for (const name of sets) {
+    const dir = path.join(root, 'src', 'nodes', name);
+    if (fs.existsSync(path.join(dir, `${name}.ts`)) && !Object.keys(pkg['node-red'].nodes).includes(name)) {
+      problems.push(`src/nodes/${name} is not declared in package.json "node-red".nodes`);
+    }
+    for (const asset of ['icons', 'locales']) {
+      for (const file of filesUnder(path.join(dir, asset))) required.set(`nodes/${name}/${asset}/${file}`, asset);
+    }
+  }
+  for (const file of filesUnder(path.join(root, 'examples'))) {
+    required.set(`examples/${file}`, 'an example flow');
+    const flow = JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8'));
+    if (!Array.isArray(flow)) problems.push(`examples/${file}: not a flow (a JSON array of nodes)`);
+  }
+  for (const [file, what] of required) {
+    if (!files.includes(file)) problems.push(`${file} (${what}) is missing`);
+  }
+}
+
+/** 2. Node-RED loads every node set of the installed tarball. */
+async function checkLoads(tarball) {
+  const userDir = path.join(work, 'user-dir');
+  fs.mkdirSync(userDir);
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'check-package', private: true }));
+  npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], {
+    cwd: userDir,
+    stdio: 'pipe',
+  });
+  const red = await NodeRedProcess.start({ userDir });
+  try {
+    const runtime = await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } });
+    const loaded = (await runtime.json()).filter((nodeSet) => nodeSet.module === pkg.name);
+    // What the editor gets: every node set's html, in which each type registers itself.
+    const editor = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'text/html' } })).text();
+    for (const name of Object.keys(pkg['node-red'].nodes)) {
+      const nodeSet = loaded.find((candidate) => candidate.name === name);
+      if (!nodeSet || nodeSet.err || !nodeSet.enabled || nodeSet.types.length === 0) {
+        problems.push(
+          `Node-RED did not load node set ${name}: ${nodeSet?.err ?? (nodeSet ? 'no types' : 'not listed')}`,
+        );
+        continue;
+      }
+      const missing = nodeSet.types.filter((type) => !new RegExp(`registerType\\(\\s*['"]${type}['"]`).test(editor));
+      if (missing.length > 0) problems.push(`the editor gets no definition of ${missing.join(', ')}`);
+      console.log(`  ${name}: ${nodeSet.types.join(', ')}`);
+    }
+  } finally {
+    await red.stop();
+  }
+}
+
+/** node-red-dev's remaining warnings, each explained in README.md, "Flow library checks". */
+const EXPLAINED_WARNINGS = [/P04 New Packages should use a scoped name/];
+/** Its checks that need catalogue.nodered.org (they pass vacuously when it is out of reach, see the preload). */
+const CATALOGUE_CHECKS = ['P08', 'N01'];
+const NODE_RED_DEV = 'node-red-dev@0.1.6';
+
+/** 3. node-red-dev validate on the unpacked tarball, installed into .tools/ (git-ignored) on first use. */
+async function checkFlowLibrary(tarball) {
+  const toolDir = path.join(root, '.tools', 'node-red-dev');
+  const installed = path.join(toolDir, 'node_modules', 'node-red-dev', 'package.json');
+  if (!fs.existsSync(installed) || `node-red-dev@${require(installed).version}` !== NODE_RED_DEV) {
+    fs.mkdirSync(toolDir, { recursive: true });
+    fs.writeFileSync(path.join(toolDir, 'package.json'), JSON.stringify({ name: 'tools', private: true }));
+    npm(['install', '--prefix', toolDir, '--no-audit', '--no-fund', '--loglevel=error', NODE_RED_DEV], {
+      cwd: toolDir,
+      stdio: 'inherit',
+    });
+  }
+  const unpacked = path.join(work, 'unpacked');
+  fs.mkdirSync(unpacked);
+  execFileSync('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1']);
+
+  const catalogueReachable = await fetch('https://catalogue.nodered.org/catalogue.json', {
+    method: 'HEAD',
+    signal: AbortSignal.timeout(5_000),
+  }).then(
+    (res) => res.ok,
+    () => false,
+  );
+  const scorecardFile = path.join(work, 'scorecard.json');
+  const preload = catalogueReachable ? [] : ['--require', path.join(__dirname, 'node-red-dev-offline.js')];
+  const run = spawnSync(
+    process.execPath,
+    [...preload, path.join(toolDir, 'node_modules', 'node-red-dev', 'bin', 'run'), 'validate', '-o', scorecardFile],
+    { cwd: unpacked, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
+  );
+  let report = `${run.stdout}${run.stderr}`;
+  if (!catalogueReachable) {
+    report = report.replace(
+      /^(.*(?:No similar named packages found|Nodes all have unique names).*)$/gm,
+      '$1 [not checked]',
+    );
+  }
+  console.log(report.replace(/^(?!$)/gm, '  ').trimEnd());
+  if (run.status !== 0 || !fs.existsSync(scorecardFile)) {
+    problems.push(`node-red-dev validate did not complete (exit ${run.status ?? run.signal})`);
+    return;
+  }
+  const scorecard = JSON.parse(fs.readFileSync(scorecardFile, 'utf8'));
+  for (const [check, result] of Object.entries(scorecard)) {
+    if (check !== 'package' && !result.test) problems.push(`node-red-dev ${check} failed (see its output above)`);
+  }
+  // A warning without a failed check (P04 on unscoped names, P06 on an old maintenance line) is advice.
+  for (const warning of run.stderr.split('\n').filter((line) => /Warning:/.test(line))) {
+    if (EXPLAINED_WARNINGS.some((pattern) => pattern.test(warning))) {
+      console.log(`  explained in README.md ("Flow library checks"): ${warning.replace(/^.*Warning:\s*/, '')}`);
+    }
+  }
+  if (!catalogueReachable) {
+    console.log(`  not checked: ${CATALOGUE_CHECKS.join(', ')} need catalogue.nodered.org, which is out of reach here`);
+  }
+}
+
+async function main() {
+  heading('npm pack (runs prepare: a clean build without source maps)');
+  const [packed] = JSON.parse(
+    npm(['pack', '--json', '--pack-destination', work], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const files = packed.files.map((file) => file.path).sort();
+  console.log(`  ${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed`);
+  checkFiles(files);
+
+  const tarball = path.join(work, packed.filename);
+  heading('the tarball in a fresh Node-RED user dir');
+  await checkLoads(tarball);
+
+  heading('node-red-dev validate');
+  await checkFlowLibrary(tarball);
+
+  if (problems.length > 0) {
+    console.error(`\ncheck:package: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('\ncheck:package: passed');
+  }
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => fs.rmSync(work, { recursive: true, force: true }));
