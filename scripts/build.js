@@ -59,7 +59,10 @@ for (const set of fs.readdirSync(src)) {
   const dir = path.join(src, set);
   const editorDir = path.join(dir, 'editor');
   if (!fs.existsSync(editorDir)) continue;
-  const template = fs.readFileSync(path.join(editorDir, 'template.html'), 'utf8');
+  // `<!-- include: part.html -->` stands for editor/part.html: dialog rows several node types share.
+  const template = fs
+    .readFileSync(path.join(editorDir, 'template.html'), 'utf8')
+    .replace(/^ *<!-- include: ([\w.-]+) -->\n/gm, (_, part) => fs.readFileSync(path.join(editorDir, part), 'utf8'));
   const script = fs
     .readFileSync(path.join(editorOut, set, 'editor', 'index.js'), 'utf8')
     .replace(/^"use strict";\n/, '');

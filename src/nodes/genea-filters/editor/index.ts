@@ -26,6 +26,17 @@
   const DEFAULT_ACTIONS = ['created', 'updated', 'deleted'];
   const COLOR = '#B5D8EE';
 
+  // Shared by the four node definitions (which stay literal objects: the flow library reads them).
+  function italicWhenNamed(this: Instance<Conditions>): string {
+    return this.name ? 'node_label_italic' : '';
+  }
+  function inputLabel(this: Instance<Conditions>): string {
+    return this._('genea-filters.label.input');
+  }
+  function outputLabel(this: Instance<Conditions>): string {
+    return this._('genea-filters.label.output');
+  }
+
   /** Empty, a name or uuid, or a `/regular expression/` that compiles. */
   function isValidCondition(value: string): boolean {
     const literal = REGEX_LITERAL.exec(String(value ?? '').trim());
@@ -172,15 +183,9 @@
     label: function () {
       return label(this, this.mode && this.mode !== 'all' ? [this._(`genea-filters.modeShort.${this.mode}`)] : []);
     },
-    labelStyle: function () {
-      return this.name ? 'node_label_italic' : '';
-    },
-    inputLabels: function () {
-      return this._('genea-filters.label.input');
-    },
-    outputLabels: function () {
-      return this._('genea-filters.label.output');
-    },
+    labelStyle: italicWhenNamed,
+    inputLabels: inputLabel,
+    outputLabels: outputLabel,
     oneditprepare: function () {
       const zones = RED.settings.geneaAccessGrantedTimeZones ?? [];
       $('#genea-filters-timezones').append(zones.map((zone) => $('<option>').attr('value', zone)));
@@ -222,15 +227,9 @@
       if (this.includeAntiPassback === false) details.push(this._('genea-filters.label.noAntiPassback'));
       return label(this, details);
     },
-    labelStyle: function () {
-      return this.name ? 'node_label_italic' : '';
-    },
-    inputLabels: function () {
-      return this._('genea-filters.label.input');
-    },
-    outputLabels: function () {
-      return this._('genea-filters.label.output');
-    },
+    labelStyle: italicWhenNamed,
+    inputLabels: inputLabel,
+    outputLabels: outputLabel,
     oneditprepare: function () {
       // Flows written before this property existed lack it: the default is to include anti-passback.
       $('#node-input-includeAntiPassback').prop('checked', this.includeAntiPassback !== false);
@@ -266,15 +265,9 @@
     label: function () {
       return label(this, []);
     },
-    labelStyle: function () {
-      return this.name ? 'node_label_italic' : '';
-    },
-    inputLabels: function () {
-      return this._('genea-filters.label.input');
-    },
-    outputLabels: function () {
-      return this._('genea-filters.label.output');
-    },
+    labelStyle: italicWhenNamed,
+    inputLabels: inputLabel,
+    outputLabels: outputLabel,
     oneditprepare: function () {
       prepareConditions(this);
     },
@@ -309,15 +302,9 @@
       if (this.resourceTypes?.length) details.push(shortList(this, this.resourceTypes));
       return label(this, details);
     },
-    labelStyle: function () {
-      return this.name ? 'node_label_italic' : '';
-    },
-    inputLabels: function () {
-      return this._('genea-filters.label.input');
-    },
-    outputLabels: function () {
-      return this._('genea-filters.label.output');
-    },
+    labelStyle: italicWhenNamed,
+    inputLabels: inputLabel,
+    outputLabels: outputLabel,
     oneditprepare: function () {
       const actions = $('#genea-filters-actions');
       const knownActions = RED.settings.geneaResourceChangeActions ?? DEFAULT_ACTIONS;
