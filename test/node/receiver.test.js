@@ -261,6 +261,46 @@ describe('genea-webhook-in (node)', function () {
     });
   });
 
+  describe('where the raw body cannot be had', function () {
+    it('answers 500 and logs what to change when a middleware in front consumed the body', async function () {
+      const agent = await load(flow(), credentials);
+      const stack = httpNode()._router.stack;
+      httpNode().use((req, _res, next) => {
+        req.on('data', () => {});
+        req.on('end', next);
+      });
+      stack.unshift(stack.pop());
+      const res = await post(agent, JSON.stringify(fresh(events.granted)));
+      assert.equal(res.status, 500);
+      assert.match(res.text, /raw request body was consumed/);
+      const errors = helper
+        .log()
+        .args.map((a) => a[0])
+        .filter((entry) => entry.id === 'rx' && entry.level === 20);
+      assert.match(String(errors[0].msg), /errors\.raw-body-consumed/);
+    });
+
+    it('stops with a red status and an actionable error when httpNodeRoot is false', async function () {
+      helper.settings({ httpNodeRoot: false });
+      try {
+        await load(flow(), credentials);
+        const receiver = helper.getNode('rx');
+        assert.deepEqual(receiver.status.lastCall.args[0], {
+          fill: 'red',
+          shape: 'ring',
+          text: 'genea-webhook-in.status.http-disabled',
+        });
+        const errors = helper
+          .log()
+          .args.map((a) => a[0])
+          .filter((entry) => entry.id === 'rx' && entry.level === 20);
+        assert.match(String(errors[0].msg), /errors\.http-disabled/);
+      } finally {
+        helper.settings({});
+      }
+    });
+  });
+
   describe('the config node', function () {
     it('serves several receivers with one secret', async function () {
       const agent = await load(

@@ -110,4 +110,55 @@ describe('"Send test event" endpoint (stand-in RED, loopback receiver)', functio
     assert.equal(res.body.details.url, 'http://127.0.0.1:1/genea');
     assert.ok(!JSON.stringify(res.body).includes(SECRET));
   });
+
+  it('refuses while the dialog shows a path or config node other than the deployed ones', async function () {
+    for (const body of [
+      { event: 'other', url: '/genea-new' },
+      { event: 'other', url: '/genea', config: 'another-config' },
+    ]) {
+      const res = await admin.post('/genea-webhook-in/rx/test').send(body);
+      assert.equal(res.status, 409);
+      assert.equal(res.body.error, 'undeployed-changes');
+    }
+    assert.equal(deliveries.length, 0);
+  });
+
+  it("reaches Node-RED's own address: loopback for an unset or IPv6 wildcard host, '/' as the default root", async function () {
+    const ipv6 = http.createServer((req, res) => {
+      deliveries.push({ path: req.url, family: req.socket.remoteFamily });
+      req.resume();
+      req.on('end', () => res.end('Accepted'));
+    });
+    await new Promise((resolve) => ipv6.listen(0, '::1', resolve));
+    try {
+      settings = { uiHost: '::', uiPort: ipv6.address().port };
+      assert.equal((await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' })).status, 200);
+      assert.deepEqual(deliveries.pop(), { path: '/genea', family: 'IPv6' });
+    } finally {
+      await new Promise((resolve) => ipv6.close(resolve));
+    }
+    settings = { uiPort: receiver.address().port };
+    assert.equal((await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' })).status, 200);
+    assert.equal(deliveries.pop().path, '/genea');
+  });
+
+  it('delivers over HTTPS when Node-RED serves HTTPS, trusting its own certificate on loopback', async function () {
+    const https = require('node:https');
+    const { selfSignedCertificate } = require('../support/openssl');
+    const secure = https.createServer(selfSignedCertificate(), (req, res) => {
+      deliveries.push({ path: req.url, encrypted: req.socket.encrypted === true });
+      req.resume();
+      req.on('end', () => res.end('Accepted'));
+    });
+    await new Promise((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    try {
+      settings = { uiHost: '127.0.0.1', uiPort: secure.address().port, https: {} };
+      const res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'access.granted' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(deliveries.pop(), { path: '/genea', encrypted: true });
+    } finally {
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
+    }
+  });
 });
