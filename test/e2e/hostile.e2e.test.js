@@ -287,7 +287,9 @@ describe('genea-webhook-in under hostile HTTP (real Node-RED, raw sockets)', fun
       ),
       inject(
         'chunked body never ending, fast',
-        [413],
+        // The 413 goes out and the server closes while the client is still writing: TCP may then reset the
+        // connection before the client reads the answer, so "closed" is a right outcome too.
+        [413, 'closed'],
         Array.from({ length: COUNTS.endlessChunked }, () => () => {
           const chunk = `1000\r\n${'x'.repeat(0x1000)}\r\n`;
           const flood = Array.from({ length: 40 }, () => [chunk, { pauseMs: 5 }]).flat();
