@@ -8,30 +8,20 @@ const path = require('node:path');
 const net = require('node:net');
 const http = require('node:http');
 const https = require('node:https');
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const { nodeRedCli, nodeRedDir } = require('./node-red-path');
+const { npm } = require('../../scripts/npm');
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 let packedTarball;
-
-// Under `npm test` node_modules/.bin comes first on PATH, and there Node-RED's registry dependency ships an npm 10
-// that runs `prepare` (a full rebuild, a minute on a busy machine) on `npm pack` despite --ignore-scripts.
-const npmEnv = {
-  ...process.env,
-  PATH: (process.env.PATH ?? '')
-    .split(path.delimiter)
-    .filter((dir) => !/node_modules[\\/]\.bin$/.test(dir))
-    .join(path.delimiter),
-};
 
 /** `npm pack` of the project (built by `npm test` before mocha runs), once per test run. */
 function packageTarball() {
   if (!packedTarball) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-pack-'));
-    const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    const out = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
       cwd: projectRoot,
       encoding: 'utf8',
-      env: npmEnv,
     });
     packedTarball = path.join(dir, JSON.parse(out)[0].filename);
   }
@@ -42,10 +32,9 @@ function packageTarball() {
 function prepareUserDir() {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-nr-'));
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'e2e-user-dir', private: true }));
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
+  npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
     cwd: userDir,
     stdio: 'pipe',
-    env: npmEnv,
   });
   return userDir;
 }
