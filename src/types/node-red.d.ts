@@ -1,5 +1,7 @@
-// Gaps in @types/node-red (1.3.5) against the Node-RED 4/5 editor, fixed in one place.
+// Gaps in @types/node-red (1.3.5) against the Node-RED 4/5 runtime and editor, fixed in this one place
+// (included by both tsconfig.json and tsconfig.editor.json).
 import '@node-red/editor-client';
+import '@node-red/runtime';
 import type { NodeInstance, NodeProperties, NodePropertyDef, NodeDef } from '@node-red/editor-client';
 import type { I18nTFunction } from '@node-red/util';
 
@@ -48,5 +50,12 @@ declare module '@node-red/editor-client' {
     geneaAccessDeniedReasons?: string[];
     geneaResourceChangeActions?: string[];
     geneaResourceChangeTypes?: string[];
+  }
+}
+
+declare module '@node-red/runtime' {
+  interface LocalSettings {
+    /** Redirects every request that did not arrive over HTTPS (applied by the editor's admin app). */
+    requireHttps?: boolean | undefined;
   }
 }
