@@ -30,6 +30,16 @@ function post(agent, body, { signature = sign(body, SECRET), type = 'application
   return req.send(body);
 }
 
+// Node-RED's log levels as the test helper records them.
+const ERROR = 20;
+const WARN = 30;
+/** What node `id` logged at `level`. */
+const logged = (id, level) =>
+  helper
+    .log()
+    .args.map((a) => a[0])
+    .filter((entry) => entry.id === id && entry.level === level);
+
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 // The receiver remembers accepted events per node id across deploys (that is the point), so each
@@ -252,11 +262,7 @@ describe('genea-webhook-in (node)', function () {
     it('logs rejections at most once per interval', async function () {
       const agent = await load(flow(), credentials);
       for (let i = 0; i < 20; i++) await post(agent, '{}', { signature: null });
-      const warnings = helper
-        .log()
-        .args.map((a) => a[0])
-        .filter((entry) => entry.level === helper.log().WARN || entry.level === 30)
-        .filter((entry) => entry.id === 'rx');
+      const warnings = logged('rx', WARN);
       assert.equal(warnings.length, 1);
     });
   });
@@ -273,10 +279,7 @@ describe('genea-webhook-in (node)', function () {
       const res = await post(agent, JSON.stringify(fresh(events.granted)));
       assert.equal(res.status, 500);
       assert.match(res.text, /raw request body was consumed/);
-      const errors = helper
-        .log()
-        .args.map((a) => a[0])
-        .filter((entry) => entry.id === 'rx' && entry.level === 20);
+      const errors = logged('rx', ERROR);
       assert.match(String(errors[0].msg), /errors\.raw-body-consumed/);
     });
 
@@ -290,10 +293,7 @@ describe('genea-webhook-in (node)', function () {
           shape: 'ring',
           text: 'genea-webhook-in.status.http-disabled',
         });
-        const errors = helper
-          .log()
-          .args.map((a) => a[0])
-          .filter((entry) => entry.id === 'rx' && entry.level === 20);
+        const errors = logged('rx', ERROR);
         assert.match(String(errors[0].msg), /errors\.http-disabled/);
       } finally {
         helper.settings({});
@@ -368,10 +368,7 @@ describe('genea-webhook-in (node)', function () {
         shape: 'ring',
         text: 'genea-webhook-in.status.bad-allow-list',
       });
-      const errors = helper
-        .log()
-        .args.map((a) => a[0])
-        .filter((entry) => entry.id === 'rx' && entry.level === 20);
+      const errors = logged('rx', ERROR);
       assert.equal(errors.length, 1);
       const out = collect('out');
       const res = await post(agent, JSON.stringify(fresh(events.granted)));
@@ -411,10 +408,7 @@ describe('genea-webhook-in (node)', function () {
         { id: 'rx2', type: 'genea-webhook-in', config: 'cfg', url: '/genea/', wires: [[], []] },
       ];
       const agent = await load(twoOnOnePath, credentials);
-      const errors = helper
-        .log()
-        .args.map((a) => a[0])
-        .filter((entry) => entry.id === 'rx2' && entry.level === 20);
+      const errors = logged('rx2', ERROR);
       assert.equal(errors.length, 1);
       // The test helper's RED._ returns message keys; the end-to-end test reads the English text.
       assert.match(String(errors[0].msg), /errors\.path-in-use/);
@@ -426,10 +420,7 @@ describe('genea-webhook-in (node)', function () {
 
     it('refuses a path with route patterns', async function () {
       await load(flow({ url: '/genea/:site' }), credentials);
-      const errors = helper
-        .log()
-        .args.map((a) => a[0])
-        .filter((entry) => entry.id === 'rx' && entry.level === 20);
+      const errors = logged('rx', ERROR);
       assert.match(String(errors[0].msg), /errors\.bad-path/);
     });
   });
