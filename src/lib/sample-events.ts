@@ -4,18 +4,13 @@
  * `event_time` now), so that a sample is never taken for a retry of the previous one.
  */
 import { randomUUID } from 'node:crypto';
-import type { GeneaEvent } from './event';
+import { GENEA_EVENT_TYPES, type GeneaEvent, type GeneaEventType } from './event';
 
-export const SAMPLE_EVENT_TYPES = [
-  'access.granted',
-  'access.denied',
-  'access.anti_passback',
-  'resource.created',
-  'resource.updated',
-  'resource.deleted',
-  'other',
-] as const;
-export type SampleEventType = (typeof SAMPLE_EVENT_TYPES)[number];
+/** Every kind of event the model knows, but hardware installs, which Genea's admins rarely see. */
+export type SampleEventType = Exclude<GeneaEventType, 'resource.installed' | 'resource.uninstalled'>;
+export const SAMPLE_EVENT_TYPES: readonly SampleEventType[] = GENEA_EVENT_TYPES.filter(
+  (type): type is SampleEventType => type !== 'resource.installed' && type !== 'resource.uninstalled',
+);
 
 const location = {
   uuid: '5d1f3c8e-2b7a-4c51-9e0d-8a6f2e4b7c10',
