@@ -159,6 +159,11 @@
     explain(other, () => isCodeList(typedCodes(other)), node._('genea-filters.validation.codes'));
   }
 
+  /** Live validation of a choice list of which at least one must be ticked. */
+  function requireOne(container: JQuery, message: string): void {
+    explain(container, () => container.find('input:checked').length > 0, message);
+  }
+
   /** The values ticked in `container`, then those typed into `other`, without repeats. */
   function chosen(container: JQuery, other?: JQuery): string[] {
     const ticked = container
@@ -319,7 +324,7 @@
       const actions = $('#genea-filters-actions');
       const knownActions = RED.settings.geneaResourceChangeActions ?? DEFAULT_ACTIONS;
       choiceList(this, actions, knownActions, this.actions ?? DEFAULT_ACTIONS);
-      explain(actions, () => actions.find('input:checked').length > 0, this._('genea-filters.validation.actions'));
+      requireOne(actions, this._('genea-filters.validation.actions'));
       choiceList(
         this,
         $('#genea-filters-resourceTypes'),
@@ -375,7 +380,7 @@
       choiceList(this, kinds, known, this.kinds ?? DEFAULT_DOOR_KINDS, undefined, (kind) =>
         this._(`genea-filters.kind.${kind}`),
       );
-      explain(kinds, () => kinds.find('input:checked').length > 0, this._('genea-filters.validation.kinds'));
+      requireOne(kinds, this._('genea-filters.validation.kinds'));
       prepareConditions(this);
     },
     oneditsave: function () {
