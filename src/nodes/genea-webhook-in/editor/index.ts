@@ -25,6 +25,22 @@
     return paths;
   }
 
+  /**
+   * Whether `path` (below httpNodeRoot) is one the editor's own apps serve, when both roots overlap: the
+   * runtime refuses it, as a receiver there would take the admin API's request bodies. Routes other nodes
+   * mount on the admin app are checked by the runtime only.
+   */
+  function editorServes(path: string): boolean {
+    const admin = RED.settings.geneaWebhookInAdminPaths;
+    if (!admin || admin.root === false) return false;
+    const nodeRoot = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
+    const full = `/${nodeRoot}/${path}`.replace(/\/{2,}/g, '/').toLowerCase();
+    const adminRoot = `/${admin.root}/`.replace(/\/{2,}/g, '/').toLowerCase();
+    if (!`${full}/`.startsWith(adminRoot)) return false;
+    const within = full.slice(adminRoot.length - 1);
+    return within === '/' || admin.segments.includes(within.split('/')[1] ?? '');
+  }
+
   /** `/genea`, else the first of `/genea-2`, `/genea-3`, ... that no other receiver uses. */
   function freePath(id: string): string {
     const taken = otherReceiverPaths(id);
@@ -91,6 +107,7 @@
         validate: function (value: string, opt) {
           const path = typeof value === 'string' ? value.trim() : '';
           if (!PATH.test(path)) return opt ? this._('genea-webhook-in.validation.url') : false;
+          if (editorServes(path)) return opt ? this._('genea-webhook-in.validation.urlEditor', { path }) : false;
           const used = otherReceiverPaths(this.id).has(routeKey(path));
           return !used || (opt ? this._('genea-webhook-in.validation.urlInUse', { path }) : false);
         },
