@@ -339,5 +339,12 @@ describe('the editor in a real browser', function () {
     await typeInto('#node-input-url', '/genea-3');
     await page.waitForSelector('#node-input-url:not(.input-error)');
     await page.click('#node-dialog-cancel');
+    // A core http in node's path (written without its leading slash) is taken too.
+    await page.evaluate(() => RED.nodes.import([{ id: 'core-in', type: 'http in', url: 'shared-in', method: 'post' }]));
+    await nodeShape(added).dblclick();
+    await typeInto('#node-input-url', '/shared-in');
+    await page.waitForSelector('#node-input-url.input-error');
+    await waitForTooltip('#node-input-url', strings.validation.urlHttpIn.replace('__path__', '/shared-in'));
+    await page.click('#node-dialog-cancel');
   });
 });

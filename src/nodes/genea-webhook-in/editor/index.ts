@@ -41,9 +41,19 @@
     return within === '/' || admin.segments.includes(within.split('/')[1] ?? '');
   }
 
+  /** Paths of the core `http in` nodes in the workspace: the runtime refuses to share a path with one. */
+  function httpInPaths(): Set<string> {
+    const nodes = RED.nodes.filterNodes({ type: 'http in' }) as Array<{ d?: boolean; url?: unknown }>;
+    return new Set(
+      nodes
+        .filter((n) => !n.d && typeof n.url === 'string')
+        .map((n) => routeKey(`/${String(n.url).replace(/^\//, '')}`)),
+    );
+  }
+
   /** `/genea`, else the first of `/genea-2`, `/genea-3`, ... that no other receiver uses. */
   function freePath(id: string): string {
-    const taken = otherReceiverPaths(id);
+    const taken = new Set([...otherReceiverPaths(id), ...httpInPaths()]);
     let path = DEFAULT_PATH;
     for (let n = 2; taken.has(routeKey(path)); n++) path = `${DEFAULT_PATH}-${n}`;
     return path;
@@ -108,8 +118,11 @@
           const path = typeof value === 'string' ? value.trim() : '';
           if (!PATH.test(path)) return opt ? this._('genea-webhook-in.validation.url') : false;
           if (editorServes(path)) return opt ? this._('genea-webhook-in.validation.urlEditor', { path }) : false;
-          const used = otherReceiverPaths(this.id).has(routeKey(path));
-          return !used || (opt ? this._('genea-webhook-in.validation.urlInUse', { path }) : false);
+          if (otherReceiverPaths(this.id).has(routeKey(path))) {
+            return opt ? this._('genea-webhook-in.validation.urlInUse', { path }) : false;
+          }
+          const httpIn = httpInPaths().has(routeKey(path));
+          return !httpIn || (opt ? this._('genea-webhook-in.validation.urlHttpIn', { path }) : false);
         },
       },
       maxBodyKiB: {
