@@ -114,6 +114,12 @@ describe('door and device events (summarise)', function () {
       // Without a Prior part nothing says the state was Yes before.
       assert.deepEqual(resolvedOf({ [HELD]: 'Current : No' }), []);
       assert.deepEqual(resolvedOf({ [HELD]: 'Prior : Yes, Current : Yes' }), []);
+      // The same state under two spellings: what either says counts.
+      assert.deepEqual(resolvedOf({ forced_open_state: 'Prior : Yes, Current : No', [FORCED]: 'Current : No' }), [
+        'forced_open',
+      ]);
+      assert.deepEqual(resolvedOf({ [FORCED]: 'Current : No', forced_open_state: 'Prior : Yes' }), ['forced_open']);
+      assert.deepEqual(resolvedOf({ [FORCED]: 'unreadable', forced_open: 'Prior : Yes, Current : Yes' }), []);
       assert.deepEqual(resolvedOf(undefined), []);
       assert.deepEqual(resolvedOf('garbage'), []);
     });
