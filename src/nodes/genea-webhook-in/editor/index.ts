@@ -89,6 +89,13 @@
     labelStyle: function () {
       return this.name ? 'node_label_italic' : '';
     },
+    // The "Genea" sidebar tab of recent deliveries (deliveries.ts) lives as long as the type.
+    onpaletteadd: function () {
+      geneaDeliveriesSidebar.add((key, values) => this._(key, values));
+    },
+    onpaletteremove: function () {
+      geneaDeliveriesSidebar.remove();
+    },
     oneditprepare: function () {
       // The jQuery handlers below get their element as `this`: take the node's catalog and id now.
       const t: typeof this._ = (...args) => this._(...args);
@@ -105,6 +112,11 @@
         event.preventDefault();
         const path = String(pathInput.val() ?? '').trim();
         if (PATH.test(path)) RED.clipboard.copyText(fullUrl(path), this, 'clipboard.copyMessageValue');
+      });
+
+      $('#genea-webhook-in-show-deliveries').on('click', (event) => {
+        event.preventDefault();
+        geneaDeliveriesSidebar.show(nodeId);
       });
 
       const select = $('#genea-webhook-in-test-event');
