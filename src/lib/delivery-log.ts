@@ -115,8 +115,8 @@ export class DeliveryLog {
     return this.entries.length;
   }
 
-  /** Records one answered delivery; returns it as listed. */
-  add(facts: DeliveryFacts): DeliveryRecord {
+  /** Records one answered delivery; returns its id. */
+  add(facts: DeliveryFacts): string {
     const { answer } = facts;
     const accepted = 'accepted' in answer && answer.accepted;
     const duplicate = accepted && answer.duplicate;
@@ -158,7 +158,7 @@ export class DeliveryLog {
       this.keptBytes -= this.entries[i].body?.length ?? 0;
       this.entries[i].body = undefined;
     }
-    return listed(entry);
+    return entry.id;
   }
 
   /** Every record, newest first, without events. */
