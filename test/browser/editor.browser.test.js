@@ -5,15 +5,12 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { chromium } = require('playwright-core');
 const { NodeRedProcess } = require('../support/red-process');
+const { launchBrowser, screenshot } = require('../support/browser');
 
-const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
 const PACKAGE = require('../../package.json').name;
-const screenshotDir = process.env.GENEA_SCREENSHOTS ? path.resolve(process.env.GENEA_SCREENSHOTS) : null;
 
 function catalog(set, lang) {
   const file = path.join(__dirname, '..', '..', 'nodes', set, 'locales', lang, `${set}.json`);
@@ -29,10 +26,6 @@ describe('the editor in a real browser', function () {
   let receiverId;
   /** Palette labels by node type, as the English editor shows them. */
   const englishLabels = new Map();
-
-  async function screenshot(locator, name) {
-    if (screenshotDir) await locator.screenshot({ path: path.join(screenshotDir, name), animations: 'disabled' });
-  }
 
   /** Drags a palette node onto the workspace at (x, y) of the chart, as a user does; resolves with its id. */
   async function dropFromPalette(type, x, y) {
@@ -88,30 +81,11 @@ describe('the editor in a real browser', function () {
   }
 
   before(async function () {
-    try {
-      execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
-    } catch {
-      throw new Error(
-        `The browser test needs Chromium at ${CHROMIUM}; scripts/ensure-chromium.sh could not provide it.`,
-      );
-    }
-    if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
     // No first-run prompts (update notifications, the welcome tour) between the user and the editor.
     red = await NodeRedProcess.start({ settings: { telemetry: { enabled: false }, editorTheme: { tours: false } } });
     const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
     types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchBrowser();
   });
   after(async function () {
     await browser?.close();
