@@ -11,12 +11,14 @@ const { opensslSignature } = require('../support/openssl');
 const events = require('../fixtures/events');
 
 const SECRET = 'browser-deliveries-secret-93d0';
-const strings = JSON.parse(
-  fs.readFileSync(
-    path.join(__dirname, '..', '..', 'nodes', 'genea-webhook-in', 'locales', 'en-US', 'genea-webhook-in.json'),
-    'utf8',
-  ),
-)['genea-webhook-in'];
+const catalog = (lang) =>
+  JSON.parse(
+    fs.readFileSync(
+      path.join(__dirname, '..', '..', 'nodes', 'genea-webhook-in', 'locales', lang, 'genea-webhook-in.json'),
+      'utf8',
+    ),
+  )['genea-webhook-in'];
+const strings = catalog('en-US');
 
 describe('the Genea deliveries sidebar in a real browser', function () {
   this.timeout(90_000);
@@ -129,6 +131,22 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     await page.keyboard.press('Control+g'); // ctrl-g d: the debug sidebar shows the replayed message
     await page.keyboard.press('d');
     await page.locator('.red-ui-debug-msg').getByText('replay').first().waitFor();
+  });
+
+  it('speaks German to a German browser', async function () {
+    const german = catalog('de');
+    const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1400, height: 1000 } });
+    const dePage = await context.newPage();
+    dePage.setDefaultTimeout(15_000);
+    await dePage.goto(red.url('/'));
+    await dePage.locator('[id="rx"] .red-ui-flow-node').first().dblclick();
+    await dePage.locator('#genea-webhook-in-show-deliveries').getByText(german.deliveries.show).click();
+    const counts = dePage.locator('[data-receiver="rx"] .genea-deliveries-counts');
+    await counts.waitFor();
+    assert.match(await counts.innerText(), /^2 angenommen · 1 Wiederholungen · 1 abgewiesen · 1 erneut gesendet$/);
+    await dePage.locator('[data-receiver="rx"] .genea-deliveries-line').first().click();
+    await dePage.getByText(german.deliveries.hints['no-signature-header']).waitFor();
+    await context.close();
   });
 
   it("clears a receiver's list", async function () {
