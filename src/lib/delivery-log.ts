@@ -20,7 +20,8 @@ export type HintCode =
   | 'no-content-type'
   | 'empty-body'
   | 'not-json'
-  | 'json-not-object';
+  | 'json-not-object'
+  | 'stale-event';
 
 /** One delivery as the admin API lists it. */
 export interface DeliveryRecord {
@@ -96,7 +97,7 @@ export type ReplayLookup =
 /** Ids are unique within the process, across receivers and clears, so that a stale one is never another's. */
 let lastId = 0;
 
-const MAX_MEDIA_TYPE_LENGTH = 100;
+const MAX_HINT_VALUE_LENGTH = 100;
 
 export class DeliveryLog {
   /** Oldest first; at most `capacity`. */
@@ -230,13 +231,18 @@ function listed(entry: Entry): DeliveryRecord {
   };
 }
 
-/** The media type of a Content-Type header, without parameters, cut short and printable. */
+/** Text from a request for a hint: cut short and printable. */
+function printable(text: string): string {
+  return text
+    .trim()
+    .slice(0, MAX_HINT_VALUE_LENGTH)
+    .replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** The media type of a Content-Type header, without parameters. */
 function mediaType(header: string): string {
   const semi = header.indexOf(';');
-  return (semi === -1 ? header : header.slice(0, semi))
-    .trim()
-    .slice(0, MAX_MEDIA_TYPE_LENGTH)
-    .replace(/[^\x20-\x7e]/g, '?');
+  return printable(semi === -1 ? header : header.slice(0, semi));
 }
 
 function jsonKind(value: unknown): string {
@@ -246,7 +252,8 @@ function jsonKind(value: unknown): string {
 
 /**
  * What the receiver knows about a delivery beyond its status, from facts it has, never a guess: no signature
- * header at all, the previous secret, the content type it refused, what the body held instead of an object.
+ * header at all, the previous secret, the content type it refused, what the body held instead of an object, the
+ * event_time of an event refused as too old.
  */
 export function deliveryHint(facts: DeliveryFacts): DeliveryHint | undefined {
   const { answer } = facts;
@@ -282,6 +289,13 @@ export function deliveryHint(facts: DeliveryFacts): DeliveryHint | undefined {
       }
       const kind = jsonKind(value);
       return { code: 'json-not-object', text: `The body is valid JSON, but ${kind}, not an object`, values: { kind } };
+    }
+    case REJECTIONS.staleEvent.reason: {
+      // Refused after its signature was verified: the event_time is Genea's own.
+      const time = facts.body && parseEventBody(facts.body)?.event_time;
+      if (typeof time !== 'string') return undefined;
+      const value = printable(time);
+      return { code: 'stale-event', text: `Its event_time was ${value}`, values: { time: value } };
     }
     default:
       return undefined;

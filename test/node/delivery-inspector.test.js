@@ -127,24 +127,30 @@ describe('delivery inspector (node)', function () {
     assert.doesNotMatch(everything, /x-custom|x-sequr-signature"|user-agent|content-length/i);
   });
 
-  it('records the rejections before the body, the allow-list and a missing secret', async function () {
+  it('records the rejections before the body, the allow-list, a missing secret and an event too old', async function () {
     const agent = await loadFlow(flow({ allowList: '34.205.175.141' }));
     assert.equal((await post(agent, JSON.stringify(fresh()))).status, 403);
     await helper.setFlows(flow({ maxBodyKiB: 1 }), 'full', credentials);
     assert.equal((await post(agent, JSON.stringify({ ...fresh(), filler: 'x'.repeat(2048) }))).status, 413);
     await helper.setFlows(flow({ config: '' }), 'full', credentials);
     assert.equal((await post(agent, JSON.stringify(fresh()))).status, 503);
+    await helper.setFlows(flow({ maxEventAgeMinutes: 5 }), 'full', credentials);
+    const old = JSON.stringify({ ...fresh(), event_time: '2020-01-01T00:00:00.000Z' });
+    assert.equal((await post(agent, old)).status, 400);
     const records = await list();
     assert.deepEqual(
-      records.map((r) => [r.status, r.bytes]),
+      records.map((r) => [r.status, r.bytes, r.hint?.code]),
       [
-        [503, null],
-        [413, null],
-        [403, null],
+        [400, Buffer.byteLength(old), 'stale-event'],
+        [503, null, undefined],
+        [413, null, undefined],
+        [403, null, undefined],
       ],
       'one receiver id, one list across the deploys',
     );
-    assert.match(records[2].reason, /^Forbidden: source .*127\.0\.0\.1 is not allowed$/);
+    assert.equal(records[0].hint.values.time, '2020-01-01T00:00:00.000Z');
+    assert.equal(records[0].type, undefined, 'refused: no event kept');
+    assert.match(records[3].reason, /^Forbidden: source .*127\.0\.0\.1 is not allowed$/);
   });
 
   it('keeps the last 50 and counts them all', async function () {

@@ -175,6 +175,14 @@ describe('deliveryHint', function () {
       assert.equal(found.values?.kind, kind, body);
     }
     assert.equal(hint(REJECTIONS.notJsonObject), undefined);
+    const stale = Buffer.from(JSON.stringify({ ...events.granted, event_time: '2020-01-01T00:00:00Z' }));
+    assert.deepEqual(hint(REJECTIONS.staleEvent, { body: stale }), {
+      code: 'stale-event',
+      text: 'Its event_time was 2020-01-01T00:00:00Z',
+      values: { time: '2020-01-01T00:00:00Z' },
+    });
+    assert.equal(hint(REJECTIONS.staleEvent, { body: Buffer.from('{"event_time":1}') }), undefined);
+    assert.equal(hint(REJECTIONS.staleEvent), undefined);
     for (const rejection of [REJECTIONS.wrongSignature, REJECTIONS.malformedSignature, REJECTIONS.noSecret]) {
       assert.equal(hint(rejection), undefined, rejection.reason);
     }
@@ -191,6 +199,7 @@ describe('deliveryHint', function () {
       hint(REJECTIONS.notJsonObject, { body: Buffer.from('') }),
       hint(REJECTIONS.notJsonObject, { body: Buffer.from('{') }),
       hint(REJECTIONS.notJsonObject, { body: Buffer.from('[]') }),
+      hint(REJECTIONS.staleEvent, { body: Buffer.from('{"event_time":"2020-01-01"}') }),
     ];
     assert.deepEqual(samples.map((h) => h.code).sort(), Object.keys(english).sort(), 'every code has a sample');
     for (const sample of samples) {
