@@ -6,15 +6,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
-const {
-  EDITOR_SETTINGS,
-  launchChromium,
-  openEditor,
-  dropFromPalette,
-  typeInto,
-  nodeShape,
-  deploy,
-} = require('./editor-support');
+const { launchBrowser } = require('../support/browser');
+const { EDITOR_SETTINGS, openEditor, dropFromPalette, typeInto, nodeShape, deploy } = require('./editor-support');
 
 const TYPE = 'genea-door-event';
 const PACKAGE = require('../../package.json').name;
@@ -31,7 +24,7 @@ describe('the door-event filter in a real browser', function () {
 
   before(async function () {
     red = await NodeRedProcess.start({ settings: EDITOR_SETTINGS });
-    browser = await launchChromium();
+    browser = await launchBrowser();
   });
   after(async function () {
     await browser?.close();

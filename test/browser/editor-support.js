@@ -1,35 +1,10 @@
 'use strict';
-// What the browser tests share: headless Debian Chromium through playwright-core, and the editor gestures a user
-// makes (drag from the palette, type into a field, hover for a tooltip, deploy).
+// The editor gestures the browser tests make as a user does (open the editor, drag from the palette, type into a
+// field, hover for a tooltip, deploy); ../support/browser.js launches the browser.
 const assert = require('node:assert/strict');
-const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { chromium } = require('playwright-core');
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Node-RED settings without first-run prompts (update notifications, the welcome tour) between user and editor. */
 const EDITOR_SETTINGS = { telemetry: { enabled: false }, editorTheme: { tours: false } };
-
-/** Chromium at /usr/bin/chromium (installed by scripts/ensure-chromium.sh when missing), launched headless. */
-async function launchChromium() {
-  try {
-    execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
-  } catch {
-    throw new Error(`The browser test needs Chromium at ${CHROMIUM}; scripts/ensure-chromium.sh could not provide it.`);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-}
 
 /** A page of the editor of `red` in a browser speaking `locale`, once the Genea palette category is shown. */
 async function openEditor(browser, red, locale) {
@@ -87,7 +62,6 @@ async function deploy(page) {
 
 module.exports = {
   EDITOR_SETTINGS,
-  launchChromium,
   openEditor,
   dropFromPalette,
   typeInto,

@@ -6,13 +6,13 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
+const { launchBrowser, screenshot } = require('../support/browser');
+const gestures = require('./editor-support');
 const { demoFlow } = require('../../scripts/demo-flow');
-const browserSupport = require('./editor-support');
 
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
 const PACKAGE = require('../../package.json').name;
-const screenshotDir = process.env.GENEA_SCREENSHOTS ? path.resolve(process.env.GENEA_SCREENSHOTS) : null;
 
 function catalog(set, lang) {
   const file = path.join(__dirname, '..', '..', 'nodes', set, 'locales', lang, `${set}.json`);
@@ -29,11 +29,7 @@ describe('the editor in a real browser', function () {
   /** Palette labels by node type, as the English editor shows them. */
   const englishLabels = new Map();
 
-  async function screenshot(locator, name) {
-    if (screenshotDir) await locator.screenshot({ path: path.join(screenshotDir, name), animations: 'disabled' });
-  }
-
-  const dropFromPalette = (type, x, y) => browserSupport.dropFromPalette(page, type, x, y);
+  const dropFromPalette = (type, x, y) => gestures.dropFromPalette(page, type, x, y);
 
   async function dragBetween(from, to) {
     const a = await from.boundingBox();
@@ -44,17 +40,16 @@ describe('the editor in a real browser', function () {
     await page.mouse.up();
   }
 
-  const typeInto = (selector, text) => browserSupport.typeInto(page, selector, text);
-  const waitForTooltip = (selector, text) => browserSupport.waitForTooltip(page, selector, text);
-  const nodeShape = (id) => browserSupport.nodeShape(page, id);
-  const deploy = () => browserSupport.deploy(page);
+  const typeInto = (selector, text) => gestures.typeInto(page, selector, text);
+  const waitForTooltip = (selector, text) => gestures.waitForTooltip(page, selector, text);
+  const nodeShape = (id) => gestures.nodeShape(page, id);
+  const deploy = () => gestures.deploy(page);
 
   before(async function () {
-    if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
-    red = await NodeRedProcess.start({ settings: browserSupport.EDITOR_SETTINGS });
+    red = await NodeRedProcess.start({ settings: gestures.EDITOR_SETTINGS });
     const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
     types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
-    browser = await browserSupport.launchChromium();
+    browser = await launchBrowser();
   });
   after(async function () {
     await browser?.close();
