@@ -3,4 +3,7 @@ module.exports = {
   uiHost: '127.0.0.1',
   flowFile: 'flows.json',
   flowFilePretty: true,
+  // The demo opens straight onto its tab: no first-run prompts (update notifications, the welcome tour).
+  telemetry: { enabled: false },
+  editorTheme: { tours: false },
 };

@@ -1,11 +1,37 @@
 (function () {
-  // Keep in step with PATH_PATTERN in ../http-route.ts: a literal path, no route parameters or patterns.
-  const PATH = /^\/[A-Za-z0-9._~!$&'()+,;=@%/-]+$/;
+  // The runtime's own path rule (src/lib/receiver-path.ts), so that both always agree.
+  const PATH = new RegExp(RED.settings.geneaWebhookInPathPattern ?? '^$');
+  const DEFAULT_PATH: string = '/genea';
   const LIMITS = {
     maxBodyKiB: { min: 1, max: 102400 },
     dedupeMinutes: { min: 0, max: 1440 },
     trustedProxies: { min: 0, max: 10 },
+    maxEventAgeMinutes: { min: 0, max: 525600 },
   };
+
+  /** The key express finds a path under: case and a trailing slash do not tell two receivers apart. */
+  const routeKey = (path: string): string => path.trim().replace(/\/$/, '').toLowerCase();
+
+  /** Paths of the other receivers in the workspace (disabled ones listen nowhere). */
+  function otherReceiverPaths(id: string): Set<string> {
+    const paths = new Set<string>();
+    for (const node of RED.nodes.filterNodes({ type: 'genea-webhook-in' }) as Array<{
+      id: string;
+      d?: boolean;
+      url?: unknown;
+    }>) {
+      if (node.id !== id && !node.d && typeof node.url === 'string') paths.add(routeKey(node.url));
+    }
+    return paths;
+  }
+
+  /** `/genea`, else the first of `/genea-2`, `/genea-3`, ... that no other receiver uses. */
+  function freePath(id: string): string {
+    const taken = otherReceiverPaths(id);
+    let path = DEFAULT_PATH;
+    for (let n = 2; taken.has(routeKey(path)); n++) path = `${DEFAULT_PATH}-${n}`;
+    return path;
+  }
 
   interface TestEventAnswer {
     /** Set when the receiver answered: its status and plain-text reason. */
@@ -28,9 +54,17 @@
     return { event, status: answer.status ?? '', reason: answer.reason ?? '' };
   }
 
-  /** A whole number within `range`, as typed in the dialog; a message for anything else. */
+  /**
+   * A whole number within `range`, as typed in the dialog; a message for anything else. Missing (a flow
+   * written by hand or an older version) means the runtime's default, so it is valid too.
+   */
   function integerIn(range: { min: number; max: number }, message: string) {
-    return function (this: { _(key: string, values: Record<string, number>): string }, value: string, opt?: object) {
+    return function (
+      this: { _(key: string, values: Record<string, number>): string },
+      value: string | number | undefined,
+      opt?: object,
+    ) {
+      if (value === undefined || value === null) return true;
       const n = Number(value);
       const valid = String(value).trim() !== '' && Number.isInteger(n) && n >= range.min && n <= range.max;
       return valid || (opt ? this._(message, range) : false);
@@ -52,26 +86,31 @@
         },
       },
       url: {
-        value: '/genea',
+        value: DEFAULT_PATH,
         required: true,
         validate: function (value: string, opt) {
-          return PATH.test(value) || (opt ? this._('genea-webhook-in.validation.url') : false);
+          const path = typeof value === 'string' ? value.trim() : '';
+          if (!PATH.test(path)) return opt ? this._('genea-webhook-in.validation.url') : false;
+          const used = otherReceiverPaths(this.id).has(routeKey(path));
+          return !used || (opt ? this._('genea-webhook-in.validation.urlInUse', { path }) : false);
         },
       },
       maxBodyKiB: {
         value: 1024,
-        required: true,
         validate: integerIn(LIMITS.maxBodyKiB, 'genea-webhook-in.validation.maxBodyKiB'),
       },
       dedupeMinutes: {
         value: 10,
-        required: true,
         validate: integerIn(LIMITS.dedupeMinutes, 'genea-webhook-in.validation.dedupeMinutes'),
       },
       allowList: { value: '' },
       trustedProxies: {
         value: 0,
         validate: integerIn(LIMITS.trustedProxies, 'genea-webhook-in.validation.trustedProxies'),
+      },
+      maxEventAgeMinutes: {
+        value: 0,
+        validate: integerIn(LIMITS.maxEventAgeMinutes, 'genea-webhook-in.validation.maxEventAgeMinutes'),
       },
     },
     inputs: 0,
@@ -88,6 +127,10 @@
     },
     labelStyle: function () {
       return this.name ? 'node_label_italic' : '';
+    },
+    onadd: function () {
+      // A receiver dropped from the palette gets a path no other receiver in the workspace has.
+      this.url = freePath(this.id);
     },
     oneditprepare: function () {
       // The jQuery handlers below get their element as `this`: take the node's catalog and id now.
