@@ -6,7 +6,7 @@ import { readBody } from '../../lib/body-reader';
 import { LogThrottle } from '../../lib/log-throttle';
 import { clientAddress, SourceAllowList, sourceRejection } from '../../lib/source-allow-list';
 import type { GeneaConfigNode } from '../genea-config/config-node';
-import { claimRoute, rawBodyAvailable, type ClaimRefusal } from './http-route';
+import { ADMIN_APP_SEGMENTS, claimRoute, rawBodyAvailable, type ClaimRefusal } from './http-route';
 import { isReceiverPath, RECEIVER_PATH_PATTERN } from '../../lib/receiver-path';
 import { listeningReceivers, registerTestEventEndpoint } from './send-test-event';
 import { SAMPLE_EVENT_TYPES } from '../../lib/sample-events';
@@ -343,6 +343,11 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       geneaWebhookInSampleEvents: { value: [...SAMPLE_EVENT_TYPES], exportable: true },
       // The one path rule, so that the dialog validates exactly as the runtime does.
       geneaWebhookInPathPattern: { value: RECEIVER_PATH_PATTERN.source, exportable: true },
+      // Where the editor's own apps serve, for the dialog to flag a path the runtime would refuse.
+      geneaWebhookInAdminPaths: {
+        value: { root: RED.settings.httpAdminRoot ?? '/', segments: [...ADMIN_APP_SEGMENTS] },
+        exportable: true,
+      },
     },
   });
   registerTestEventEndpoint(RED);

@@ -33,7 +33,7 @@ type ExpressApp = Application & { parent?: ExpressApp; mountpath?: string | stri
  * app, whose routers express keeps out of reach (a mounted app is a closure). Everything that can be
  * reached (the admin app's own routes, every node's `RED.httpAdmin` routes) is read from the routers.
  */
-const ADMIN_APP_SEGMENTS = new Set([
+export const ADMIN_APP_SEGMENTS: ReadonlySet<string> = new Set([
   'auth',
   'credentials',
   'context',

@@ -54,6 +54,14 @@ function isSampleEventType(value: unknown): value is SampleEventType {
 
 const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 
+/**
+ * Whether the test's TLS connection checks the server's certificate: always, but over loopback, where the
+ * server is this Node-RED itself and its certificate names its public host, not 127.0.0.1.
+ */
+export function verifiesCertificate(host: string): boolean {
+  return !LOOPBACK.test(host);
+}
+
 interface Target {
   secure: boolean;
   host: string;
@@ -94,9 +102,7 @@ function post(
     path: target.path,
     headers,
     timeout: LOOPBACK_TIMEOUT_MS,
-    // Over loopback the server is this Node-RED itself, whose certificate names its public host, not
-    // 127.0.0.1; any other address (uiHost set to one) is checked like every TLS peer.
-    rejectUnauthorized: !LOOPBACK.test(target.host),
+    rejectUnauthorized: verifiesCertificate(target.host),
   };
   return new Promise((resolve, reject) => {
     const req = (target.secure ? https : http).request(options, (res) => {

@@ -25,9 +25,35 @@
     return paths;
   }
 
+  /**
+   * Whether `path` (below httpNodeRoot) is one the editor's own apps serve, when both roots overlap: the
+   * runtime refuses it, as a receiver there would take the admin API's request bodies. Routes other nodes
+   * mount on the admin app are checked by the runtime only.
+   */
+  function editorServes(path: string): boolean {
+    const admin = RED.settings.geneaWebhookInAdminPaths;
+    if (!admin || admin.root === false) return false;
+    const nodeRoot = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
+    const full = `/${nodeRoot}/${path}`.replace(/\/{2,}/g, '/').toLowerCase();
+    const adminRoot = `/${admin.root}/`.replace(/\/{2,}/g, '/').toLowerCase();
+    if (!`${full}/`.startsWith(adminRoot)) return false;
+    const within = full.slice(adminRoot.length - 1);
+    return within === '/' || admin.segments.includes(within.split('/')[1] ?? '');
+  }
+
+  /** Paths of the core `http in` nodes in the workspace: the runtime refuses to share a path with one. */
+  function httpInPaths(): Set<string> {
+    const nodes = RED.nodes.filterNodes({ type: 'http in' }) as Array<{ d?: boolean; url?: unknown }>;
+    return new Set(
+      nodes
+        .filter((n) => !n.d && typeof n.url === 'string')
+        .map((n) => routeKey(`/${String(n.url).replace(/^\//, '')}`)),
+    );
+  }
+
   /** `/genea`, else the first of `/genea-2`, `/genea-3`, ... that no other receiver uses. */
   function freePath(id: string): string {
-    const taken = otherReceiverPaths(id);
+    const taken = new Set([...otherReceiverPaths(id), ...httpInPaths()]);
     let path = DEFAULT_PATH;
     for (let n = 2; taken.has(routeKey(path)); n++) path = `${DEFAULT_PATH}-${n}`;
     return path;
@@ -91,8 +117,12 @@
         validate: function (value: string, opt) {
           const path = typeof value === 'string' ? value.trim() : '';
           if (!PATH.test(path)) return opt ? this._('genea-webhook-in.validation.url') : false;
-          const used = otherReceiverPaths(this.id).has(routeKey(path));
-          return !used || (opt ? this._('genea-webhook-in.validation.urlInUse', { path }) : false);
+          if (editorServes(path)) return opt ? this._('genea-webhook-in.validation.urlEditor', { path }) : false;
+          if (otherReceiverPaths(this.id).has(routeKey(path))) {
+            return opt ? this._('genea-webhook-in.validation.urlInUse', { path }) : false;
+          }
+          const httpIn = httpInPaths().has(routeKey(path));
+          return !httpIn || (opt ? this._('genea-webhook-in.validation.urlHttpIn', { path }) : false);
         },
       },
       maxBodyKiB: {
