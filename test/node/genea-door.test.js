@@ -331,6 +331,37 @@ describe('genea-door and genea-api (node)', function () {
       assert.deepEqual([doors.status, doors.body.error], [409, 'no-key']);
     });
 
+    it('both endpoints name the problem of a deployed config node with a base URL it will not use', async function () {
+      await loadDoor({ door: 'd1' }, { apiProps: { baseUrl: 'http://api.sequr.io' } });
+      let res = await helper.request().post('/genea-api/verify').send({ id: apiId, baseUrl: 'http://api.sequr.io' });
+      assert.deepEqual([res.status, res.body.error], [409, 'insecure']);
+      assert.match(res.body.message, /"http:\/\/api\.sequr\.io" uses plain http/);
+      res = await helper.request().get(`/genea-api/${apiId}/doors`);
+      assert.deepEqual([res.status, res.body.error], [409, 'insecure']);
+      res = await helper.request().post('/genea-api/verify').send({ id: 42 });
+      assert.deepEqual([res.status, res.body.error], [409, 'not-deployed']);
+      assert.equal(api.requests.length, 0);
+    });
+
+    it('door picker: fields Genea leaves out are null, and doors without a uuid are left out', async function () {
+      await loadDoor({ door: 'd1' });
+      api.answerNext(/^GET .*\/door$/, {
+        status: 200,
+        body: {
+          data: [
+            { uuid: 'x' },
+            { name: 'no uuid' },
+            { uuid: 'y', name: null, location_uuid: null, is_locked: 'yes', is_online: null },
+          ],
+        },
+      });
+      const res = await helper.request().get(`/genea-api/${apiId}/doors`);
+      assert.deepEqual(res.body.doors, [
+        { uuid: 'x', name: null, location: null, locked: null, online: null },
+        { uuid: 'y', name: null, location: null, locked: null, online: null },
+      ]);
+    });
+
     it('door picker: the doors of the deployed config node, with location names and lock state', async function () {
       await loadDoor({ door: 'd1' });
       api.doorState('d2').is_locked = false;

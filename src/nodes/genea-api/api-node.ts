@@ -8,7 +8,7 @@ export interface GeneaApiCredentials {
 
 /** The genea-api config node: one API client for every genea-door node that uses it. */
 export interface GeneaApiNode extends Node<GeneaApiCredentials> {
-  /** The base URL as checked (no trailing slash); '' when it is not usable. */
+  /** The base URL as checked (no trailing slash); as configured when it is not usable. */
   baseUrl: string;
   /** The client, or null while no key is set or the base URL is not usable (`problem` says why). */
   client: GeneaApiClient | null;

@@ -50,7 +50,7 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const checked = checkBaseUrl(def.baseUrl);
     const apiKey = typeof this.credentials?.apiKey === 'string' ? this.credentials.apiKey.trim() : '';
-    this.baseUrl = 'url' in checked ? checked.url : '';
+    this.baseUrl = 'url' in checked ? checked.url : String(def.baseUrl ?? '');
     this.problem = 'problem' in checked ? checked.problem : apiKey === '' ? 'no-key' : null;
     this.client = this.problem === null ? new GeneaApiClient({ baseUrl: this.baseUrl, apiKey }) : null;
     if (this.problem === 'invalid' || this.problem === 'insecure') {
@@ -69,6 +69,9 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     const detail = err instanceof GeneaApiError ? err.message : 'unexpected error';
     fail(res, 502, 'api', { detail, kind: err instanceof GeneaApiError ? err.kind : 'unknown' });
   };
+  /** A deployed config node without a client: no key, or a base URL it will not send the key to. */
+  const failUnusable = (res: Response, node: GeneaApiNode): void =>
+    fail(res, 409, node.problem ?? 'no-key', { url: node.baseUrl });
   const deployed = (id: unknown): GeneaApiNode | null => {
     const node = typeof id === 'string' ? (RED.nodes.getNode(id) as GeneaApiNode | null) : null;
     return node && node.type === 'genea-api' ? node : null;
@@ -88,12 +91,12 @@ export = function registerGeneaApi(RED: NodeAPI): void {
       } else {
         const node = deployed(request.id);
         if (!node) return fail(res, 409, 'not-deployed');
+        if (!node.client) return failUnusable(res, node);
         // The deployed key goes only to the deployed base URL, never to one typed in a dialog.
         const typed = checkBaseUrl(request.baseUrl);
         if (request.baseUrl !== undefined && ('problem' in typed || typed.url !== node.baseUrl)) {
           return fail(res, 409, 'undeployed-changes');
         }
-        if (!node.client) return fail(res, 409, node.problem === 'no-key' ? 'no-key' : 'not-deployed');
         client = node.client;
       }
       client.verify().then(
@@ -110,7 +113,7 @@ export = function registerGeneaApi(RED: NodeAPI): void {
       const node = deployed(req.params.id);
       if (!node) return fail(res, 409, 'not-deployed');
       const client = node.client;
-      if (!client) return fail(res, 409, node.problem === 'no-key' ? 'no-key' : 'not-deployed');
+      if (!client) return failUnusable(res, node);
       // Location names make the picker readable; a key that may not read locations still lists its doors.
       Promise.all([client.listDoors(), client.listLocations().catch(() => [])]).then(
         ([doors, locations]) => res.json({ doors: pickerDoors(doors, locations) }),
