@@ -7,12 +7,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
 const browserSupport = require('./editor-support');
+const { launchBrowser, screenshot } = require('../support/browser');
 const { demoFlow } = require('../../scripts/demo-flow');
 
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
 const PACKAGE = require('../../package.json').name;
-const screenshotDir = process.env.GENEA_SCREENSHOTS ? path.resolve(process.env.GENEA_SCREENSHOTS) : null;
 
 function catalog(set, lang) {
   const file = path.join(__dirname, '..', '..', 'nodes', set, 'locales', lang, `${set}.json`);
@@ -28,10 +28,6 @@ describe('the editor in a real browser', function () {
   let receiverId;
   /** Palette labels by node type, as the English editor shows them. */
   const englishLabels = new Map();
-
-  async function screenshot(locator, name) {
-    if (screenshotDir) await locator.screenshot({ path: path.join(screenshotDir, name), animations: 'disabled' });
-  }
 
   const dropFromPalette = (type, x, y) => browserSupport.dropFromPalette(page, type, x, y);
 
@@ -50,11 +46,10 @@ describe('the editor in a real browser', function () {
   const deploy = () => browserSupport.deploy(page);
 
   before(async function () {
-    if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
     red = await NodeRedProcess.start({ settings: browserSupport.EDITOR_SETTINGS });
     const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
     types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
-    browser = await browserSupport.launchChromium();
+    browser = await launchBrowser();
   });
   after(async function () {
     await browser?.close();
