@@ -6,8 +6,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
-const browserSupport = require('./editor-support');
 const { launchBrowser, screenshot } = require('../support/browser');
+const gestures = require('./editor-support');
 const { demoFlow } = require('../../scripts/demo-flow');
 
 const SECRET = 'browser-test-secret-4c7e1a';
@@ -29,7 +29,7 @@ describe('the editor in a real browser', function () {
   /** Palette labels by node type, as the English editor shows them. */
   const englishLabels = new Map();
 
-  const dropFromPalette = (type, x, y) => browserSupport.dropFromPalette(page, type, x, y);
+  const dropFromPalette = (type, x, y) => gestures.dropFromPalette(page, type, x, y);
 
   async function dragBetween(from, to) {
     const a = await from.boundingBox();
@@ -40,13 +40,13 @@ describe('the editor in a real browser', function () {
     await page.mouse.up();
   }
 
-  const typeInto = (selector, text) => browserSupport.typeInto(page, selector, text);
-  const waitForTooltip = (selector, text) => browserSupport.waitForTooltip(page, selector, text);
-  const nodeShape = (id) => browserSupport.nodeShape(page, id);
-  const deploy = () => browserSupport.deploy(page);
+  const typeInto = (selector, text) => gestures.typeInto(page, selector, text);
+  const waitForTooltip = (selector, text) => gestures.waitForTooltip(page, selector, text);
+  const nodeShape = (id) => gestures.nodeShape(page, id);
+  const deploy = () => gestures.deploy(page);
 
   before(async function () {
-    red = await NodeRedProcess.start({ settings: browserSupport.EDITOR_SETTINGS });
+    red = await NodeRedProcess.start({ settings: gestures.EDITOR_SETTINGS });
     const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
     types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
     browser = await launchBrowser();
