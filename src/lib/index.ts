@@ -15,3 +15,22 @@ export {
 export { DuplicateWindow } from './duplicate-window';
 export { sampleEvent, SAMPLE_EVENT_TYPES, type SampleEventType } from './sample-events';
 export { SourceAllowList, clientAddress, sourceRejection } from './source-allow-list';
+export {
+  GeneaApiClient,
+  GeneaApiError,
+  checkBaseUrl,
+  geneaReason,
+  isDoorAction,
+  isDoorId,
+  DEFAULT_BASE_URL,
+  DOOR_ACTIONS,
+  DOOR_COMMANDS,
+  type ApiFailure,
+  type CommandResult,
+  type DoorAction,
+  type DoorCommand,
+  type GeneaApiOptions,
+  type GeneaDoorRecord,
+  type GeneaLocationRecord,
+  type Verification,
+} from './genea-api';

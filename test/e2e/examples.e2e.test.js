@@ -10,9 +10,15 @@ const { NodeRedProcess } = require('../support/red-process');
 const { Collector } = require('../support/collector');
 const { runSender } = require('../support/sender');
 const { sampleEvent } = require('../../nodes/lib');
+const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 
 const PACKAGE = 'node-red-contrib-genea-webhooks';
 const SECRET = 'examples-e2e-secret-3f7a';
+const API_KEY = 'examples-e2e-api-key-71c0d4';
+const VISITOR_TOKEN = 'examples-e2e-visitor-token-0b9e';
+// The sample events' door and location (src/lib/sample-events.ts), which the examples use as their front door.
+const FRONT = '3a9f7c1e-5b2d-4e8a-9c6f-1d3b5a7e9c2f';
+const HQ = '5d1f3c8e-2b7a-4c51-9e0d-8a6f2e4b7c10';
 const PLACEHOLDER_URL = /^(https?):\/\/([a-z-]+)\.example\.invalid(\/.*)$/;
 const exampleFiles = fs.readdirSync(path.resolve(__dirname, '..', '..', 'examples')).filter((f) => f.endsWith('.json'));
 
@@ -53,6 +59,7 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
   let dir;
   let examples;
   let sender;
+  let genea;
 
   /** Sends with the installed command; `--url` is a path on this Node-RED. */
   async function send(urlPath, args, expectedCode = 0) {
@@ -73,7 +80,20 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-examples-'));
     collector = await Collector.start();
+    genea = await GeneaApiStandIn.start({
+      keys: { [API_KEY]: 'customer-examples' },
+      doors: [
+        door(FRONT, { name: 'Main Entrance', location_uuid: HQ, is_locked: true }),
+        door('hq-lobby', { name: 'Lobby', location_uuid: HQ, is_locked: false }),
+        door('hq-garage', { name: 'Garage', location_uuid: HQ, is_locked: false }),
+        door('hq-roof', { name: 'Roof', location_uuid: HQ, is_locked: false, is_online: false }),
+        door('branch-door', { name: 'Branch', location_uuid: 'location-branch', is_locked: false }),
+      ],
+    });
+    // The visitor example's endpoint opens a door only with this token; Node-RED inherits the environment.
+    process.env.GENEA_VISITOR_TOKEN = VISITOR_TOKEN;
     red = await NodeRedProcess.start();
+    delete process.env.GENEA_VISITOR_TOKEN;
     sender = path.join(red.userDir, 'node_modules', '.bin', 'genea-webhook-send');
 
     // What Import > Examples lists and imports: the editor's library API over the installed package.
@@ -95,6 +115,10 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
       .map((node) => {
         const copy = structuredClone(node);
         if (copy.type === 'genea-config') copy.credentials = { secret: SECRET };
+        if (copy.type === 'genea-api') {
+          copy.credentials = { apiKey: API_KEY };
+          copy.baseUrl = genea.url;
+        }
         if (copy.type === 'http request') {
           const [, , host, rest] = PLACEHOLDER_URL.exec(copy.url);
           copy.url = `${collector.url}/${host}${rest}`;
@@ -107,6 +131,7 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
   after(async function () {
     await red?.dispose();
     await collector?.close();
+    await genea?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -126,10 +151,17 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
         assert.ok(['node-red', PACKAGE].includes(moduleOf.get(node.type)), `${name}: ${node.type} is not a core node`);
         if (node.type === 'http request') assert.match(node.url, PLACEHOLDER_URL, `${name}: placeholder URL`);
       }
+      const receivers = nodes.filter((node) => node.type === 'genea-webhook-in');
       const configs = nodes.filter((node) => node.type === 'genea-config');
-      assert.equal(configs.length, 1, name);
-      assert.equal(configs[0].credentials, undefined, `${name}: no credentials`);
-      assert.doesNotMatch(JSON.stringify(nodes), /"(secret|previousSecret|password)"/, `${name}: no secret`);
+      assert.equal(configs.length, receivers.length > 0 ? 1 : 0, name);
+      assert.ok(nodes.filter((node) => node.type === 'genea-api').length <= 1, name);
+      for (const config of nodes.filter((node) => /^genea-(config|api)$/.test(node.type))) {
+        assert.equal(config.credentials, undefined, `${name}: no credentials`);
+      }
+      for (const api of nodes.filter((node) => node.type === 'genea-api')) {
+        assert.equal(api.baseUrl, 'https://api.sequr.io', `${name}: Genea's API`);
+      }
+      assert.doesNotMatch(JSON.stringify(nodes), /"(secret|previousSecret|password|apiKey)"/, `${name}: no secret`);
       paths.push(...nodes.filter((node) => node.type === 'genea-webhook-in').map((node) => node.url));
     }
     assert.deepEqual(
@@ -139,6 +171,77 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     );
     assert.equal(new Set(paths).size, paths.length, `receiver paths are distinct: ${paths}`);
     assert.doesNotMatch(red.log, /Waiting for missing types|\[error\]/);
+  });
+
+  describe("door commands through Genea's API (the stand-in)", function () {
+    /** Waits until the stand-in has `count` requests matching `pattern`. */
+    async function waitForRequests(pattern, count) {
+      const deadline = Date.now() + 10_000;
+      while (genea.count(pattern) < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} × ${pattern}: ${JSON.stringify(genea.requests)}`);
+        await sleep(50);
+      }
+    }
+
+    it('lockdown: a forced door locks every unlocked door of its location once, alerts, and reports a failure', async function () {
+      const forced = sampleEvent('door.forced_open');
+      // Genea delivers it three times: the receiver emits it once.
+      await sendFile('/genea-lockdown', forced, ['--repeat', '3']);
+      const alerts = await collector.waitFor('/chat/hooks/genea-lockdown', 2);
+      assert.deepEqual(alerts.map((alert) => alert.body.text).sort(), [
+        'Door forced open: Main Entrance, Headquarters. Locking every unlocked door there.',
+        'Lockdown: lock hq-roof failed: 422 Door is offline',
+      ]);
+      await waitForRequests(/^PUT \/v2\/door\/[^/]+\/lock$/, 3);
+      await sleep(300); // time for anything more to arrive
+      assert.deepEqual(genea.commands('hq-lobby'), ['lock']);
+      assert.deepEqual(genea.commands('hq-garage'), ['lock']);
+      assert.deepEqual(genea.commands('hq-roof'), ['lock']);
+      assert.deepEqual(genea.commands(FRONT), [], 'already locked');
+      assert.deepEqual(genea.commands('branch-door'), [], 'another location');
+      assert.equal(genea.count('GET /v2/customer/customer-examples/door'), 1);
+      assert.ok(genea.requests.every((r) => r.authorization === `Bearer ${API_KEY}`));
+    });
+
+    it('front door: the first arrival of the day unlocks it, the 18:00 inject locks it', async function () {
+      for (const event of [arrival('f1', 'aaron', at(5, '13:00')), arrival('f2', 'bea', at(5, '13:30'))]) {
+        await sendFile('/genea-front-door', event);
+      }
+      await waitForRequests(`PUT /v2/door/${FRONT}/unlock`, 1);
+      const inject = await red.request('POST', red.adminUrl('/inject/genea-ex10-evening'));
+      assert.equal(inject.status, 200);
+      await waitForRequests(`PUT /v2/door/${FRONT}/lock`, 1);
+      assert.deepEqual(genea.commands(FRONT), ['unlock', 'lock'], 'one unlock for the day, then the lock');
+      assert.equal(genea.doorState(FRONT).is_locked, true);
+    });
+
+    it('visitor: a quick grant per request with the token, none without; a failure is not repeated', async function () {
+      const letIn = (token) =>
+        red.request('POST', red.url('/genea-visitor/let-in'), { headers: token ? { 'X-Visitor-Token': token } : {} });
+      const before = genea.commands(FRONT).length;
+      for (const token of [undefined, '', 'wrong-token-of-some-length']) {
+        const refused = await letIn(token);
+        assert.equal(refused.status, 401, `token ${token}`);
+      }
+      assert.equal(genea.commands(FRONT).length, before, 'no grant without the token');
+      const opened = await letIn(VISITOR_TOKEN);
+      assert.equal(opened.status, 200);
+      assert.deepEqual(JSON.parse(opened.text), { opened: true, door: FRONT, message: 'Quick grant sent' });
+      genea.answerNext(`PUT /v2/door/${FRONT}/quick_unlock`, {
+        status: 500,
+        body: { meta: { message: 'Internal error' } },
+      });
+      const failed = await letIn(VISITOR_TOKEN);
+      assert.equal(failed.status, 502);
+      assert.equal(
+        JSON.parse(failed.text).error,
+        `quick_unlock ${FRONT} failed: 500 Internal error – not repeated, as the door may have opened`,
+      );
+      assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex11-button'))).status, 200);
+      await waitForRequests(`PUT /v2/door/${FRONT}/quick_unlock`, 3);
+      assert.deepEqual(genea.commands(FRONT).slice(before), ['quick_unlock', 'quick_unlock', 'quick_unlock']);
+      assert.ok(!red.log.includes(API_KEY), 'the API key is in the Node-RED log');
+    });
   });
 
   it('central log: every event as a JSON line, rejected deliveries in their own file', async function () {

@@ -42,11 +42,17 @@ const nodes = {
   config: require('../../nodes/genea-config/genea-config.js'),
   receiver: require('../../nodes/genea-webhook-in/genea-webhook-in.js'),
   filters: withCatalog('genea-filters'),
+  api: withCatalog('genea-api'),
+  door: withCatalog('genea-door'),
 };
 
 /** Loads `flow` with this package's nodes (plus `extraNodes`) and returns supertest on httpNode. */
 async function load(flow, credentials = {}, extraNodes = []) {
-  await helper.load([captureRED, nodes.config, nodes.receiver, nodes.filters, ...extraNodes], flow, credentials);
+  await helper.load(
+    [captureRED, nodes.config, nodes.receiver, nodes.filters, nodes.api, nodes.door, ...extraNodes],
+    flow,
+    credentials,
+  );
   return supertest(httpNode);
 }
 

@@ -11,6 +11,12 @@ describe('package entry (main)', function () {
     assert.equal(typeof core.DuplicateWindow, 'function');
   });
 
+  it('exports the Genea API client, which refuses plain http to another host', function () {
+    assert.throws(() => new core.GeneaApiClient({ baseUrl: 'http://api.sequr.io', apiKey: 'k' }), /loopback/);
+    assert.equal(new core.GeneaApiClient({ apiKey: 'k' }).baseUrl, core.DEFAULT_BASE_URL);
+    assert.deepEqual(core.DOOR_ACTIONS, ['lock', 'unlock', 'quick_unlock', 'list']);
+  });
+
   it('verifies what it signs, and only with the same secret', function () {
     const body = Buffer.from('{"uuid":"e-1"}');
     const header = core.signBody(body, 'key-1');

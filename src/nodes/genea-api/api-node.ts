@@ -1,0 +1,16 @@
+/* c8 ignore start: a type-only module with no runtime code, which c8 --all would count as uncovered lines. */
+import type { Node } from 'node-red';
+import type { BaseUrlProblem, GeneaApiClient } from '../../lib/genea-api';
+
+export interface GeneaApiCredentials {
+  apiKey?: string;
+}
+
+/** The genea-api config node: one API client for every genea-door node that uses it. */
+export interface GeneaApiNode extends Node<GeneaApiCredentials> {
+  /** The base URL as checked (no trailing slash); as configured when it is not usable. */
+  baseUrl: string;
+  /** The client, or null while no key is set or the base URL is not usable (`problem` says why). */
+  client: GeneaApiClient | null;
+  problem: BaseUrlProblem | 'no-key' | null;
+}

@@ -1,0 +1,155 @@
+(function () {
+  interface PickerDoor {
+    uuid: string;
+    name: string | null;
+    location: string | null;
+    locked: boolean | null;
+    online: boolean | null;
+  }
+
+  interface DoorsAnswer {
+    doors?: PickerDoor[];
+    error?: string;
+    message?: string;
+  }
+
+  // Keep in step with isDoorId and DOOR_ACTIONS in src/lib/genea-api.ts.
+  const DOOR_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+  const ACTIONS = ['lock', 'unlock', 'quick_unlock', 'list', 'msg'];
+
+  interface DoorNode {
+    name: string;
+    api: string;
+    action: string;
+    door: string;
+  }
+
+  RED.nodes.registerType<DoorNode>('genea-door', {
+    category: 'Genea',
+    color: '#B5D8EE',
+    defaults: {
+      name: { value: '' },
+      api: {
+        value: '',
+        type: 'genea-api',
+        required: true,
+        validate: function (value: string, opt) {
+          const valid = value !== '' && value !== '_ADD_';
+          return valid || (opt ? this._('genea-door.validation.api') : false);
+        },
+      },
+      action: {
+        value: 'lock',
+        required: true,
+        validate: function (value: string, opt) {
+          return ACTIONS.includes(value) || (opt ? this._('genea-door.validation.action') : false);
+        },
+      },
+      door: {
+        value: '',
+        validate: function (value: string, opt) {
+          const text = String(value ?? '').trim();
+          return text === '' || DOOR_ID.test(text) || (opt ? this._('genea-door.validation.door') : false);
+        },
+      },
+    },
+    inputs: 1,
+    outputs: 1,
+    icon: 'genea-door.svg',
+    align: 'right',
+    paletteLabel: function () {
+      return this._('genea-door.paletteLabel');
+    },
+    label: function () {
+      if (this.name) return this.name;
+      const action = this.action === 'msg' ? 'msg.action' : this.action || '';
+      const door = this.action === 'list' ? '' : this.door || 'msg.door';
+      return `${this._('genea-door.nodeLabel')}: ${action} ${door}`.trim();
+    },
+    labelStyle: function () {
+      return this.name ? 'node_label_italic' : '';
+    },
+    oneditprepare: function () {
+      const t = (key: string, values?: Record<string, string>): string => this._(key, values);
+      const doorInput = $('#node-input-door');
+      const picker = $('#genea-door-picker');
+      const pickerState = $('#genea-door-picker-state');
+      const apiInput = $('#node-input-api');
+
+      const showDoorRows = (): void => {
+        $('#genea-door-door-rows').toggle($('#node-input-action').val() !== 'list');
+      };
+      $('#node-input-action').on('change', showDoorRows);
+      showDoorRows();
+
+      const describe = (door: PickerDoor): string => {
+        const state =
+          door.locked === null ? '' : t(door.locked ? 'genea-door.picker.locked' : 'genea-door.picker.unlocked');
+        const parts = [
+          door.name ?? door.uuid,
+          door.location ?? '',
+          state,
+          door.online === false ? t('genea-door.picker.offline') : '',
+        ];
+        return parts.filter((part) => part !== '').join(' · ');
+      };
+      const fillPicker = (doors: PickerDoor[]): void => {
+        picker.empty();
+        $('<option>').val('').text(t('genea-door.picker.choose')).appendTo(picker);
+        for (const door of doors) $('<option>').val(door.uuid).text(describe(door)).appendTo(picker);
+        picker.val(doors.some((door) => door.uuid === doorInput.val()) ? String(doorInput.val()) : '');
+      };
+
+      // Each load has a number: an answer to an older one (the api was changed meanwhile) is dropped.
+      let loads = 0;
+      const loadDoors = (): void => {
+        const apiId = String(apiInput.val() ?? '');
+        const load = ++loads;
+        fillPicker([]);
+        if (apiId === '' || apiId === '_ADD_') {
+          pickerState.text(t('genea-door.picker.noApi'));
+          return;
+        }
+        pickerState.text(t('genea-door.picker.loading'));
+        $.ajax({ url: `genea-api/${encodeURIComponent(apiId)}/doors`, dataType: 'json' })
+          .done((answer: DoorsAnswer) => {
+            if (load !== loads) return;
+            const doors = answer.doors ?? [];
+            fillPicker(doors);
+            pickerState.text(
+              doors.length === 0
+                ? t('genea-door.picker.none')
+                : t('genea-door.picker.count', { count: String(doors.length) }),
+            );
+          })
+          .fail((xhr: JQuery.jqXHR) => {
+            if (load !== loads) return;
+            const answer = (xhr.responseJSON ?? {}) as DoorsAnswer;
+            const text =
+              answer.error === 'not-deployed' || answer.error === 'no-key'
+                ? t('genea-door.picker.notDeployed')
+                : (answer.message ??
+                  (xhr.status === 401 || xhr.status === 403
+                    ? t('genea-door.picker.notAuthorized')
+                    : t('genea-door.picker.failed', { status: String(xhr.status || '—') })));
+            pickerState.text(text);
+          });
+      };
+      picker.on('change', () => {
+        const uuid = String(picker.val() ?? '');
+        if (uuid !== '') doorInput.val(uuid).trigger('change');
+      });
+      doorInput.on('input change', () => {
+        const typed = String(doorInput.val() ?? '').trim();
+        if (picker.find('option').filter((_, option) => $(option).val() === typed).length > 0) picker.val(typed);
+        else picker.val('');
+      });
+      apiInput.on('change', loadDoors);
+      $('#genea-door-refresh').on('click', (event) => {
+        event.preventDefault();
+        loadDoors();
+      });
+      loadDoors();
+    },
+  });
+})();

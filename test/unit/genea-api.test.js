@@ -1,0 +1,366 @@
+'use strict';
+// The Genea API client against the loopback stand-in of Genea's API (test/support/genea-api-stand-in.js): base
+// URLs, verification, paging, answers and errors, retries (never of a quick grant) and the order per door.
+const assert = require('node:assert/strict');
+const net = require('node:net');
+const { GeneaApiClient, GeneaApiError, SerialQueue, checkBaseUrl, geneaReason } = require('../../nodes/lib/genea-api');
+const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
+
+const KEY = 'unit-test-api-key-9b1f27';
+const CUSTOMER = 'customer-1';
+
+/** A loopback port nothing listens on. */
+async function closedPort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The error `promise` rejects with; fails when it resolves. */
+async function failure(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected a failure');
+}
+
+describe('Genea API client', function () {
+  let api;
+  let client;
+  const doors = Array.from({ length: 250 }, (_, i) => door(`d${i + 1}`));
+
+  beforeEach(async function () {
+    api = await GeneaApiStandIn.start({
+      keys: { [KEY]: CUSTOMER },
+      doors: [...doors, door('offline', { is_online: false })],
+      locations: [{ uuid: 'location-hq', name: 'Headquarters', timezone: 'America/New_York' }],
+    });
+    client = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY, timeoutMs: 500 });
+  });
+  afterEach(() => api.close());
+
+  describe('base URL', function () {
+    it('accepts https anywhere and plain http only to loopback hosts', function () {
+      assert.deepEqual(checkBaseUrl(''), { url: 'https://api.sequr.io' });
+      assert.deepEqual(checkBaseUrl(undefined), { url: 'https://api.sequr.io' });
+      assert.deepEqual(checkBaseUrl(' https://proxy.example.com/genea/ '), { url: 'https://proxy.example.com/genea' });
+      for (const local of ['http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]:1', 'http://127.5.6.7']) {
+        assert.ok('url' in checkBaseUrl(local), local);
+      }
+      for (const remote of ['http://api.sequr.io', 'http://10.0.0.1', 'http://localhost.example.com']) {
+        assert.deepEqual(checkBaseUrl(remote), { problem: 'insecure' }, remote);
+      }
+      for (const bad of ['api.sequr.io', 'ftp://api.sequr.io', 'https://u:p@api.sequr.io', 'https://a.io/?x=1']) {
+        assert.deepEqual(checkBaseUrl(bad), { problem: 'invalid' }, bad);
+      }
+      assert.throws(() => new GeneaApiClient({ baseUrl: 'http://api.sequr.io', apiKey: KEY }), /loopback/);
+    });
+
+    it('keeps a path prefix of the base URL (a proxy)', async function () {
+      const prefixed = new GeneaApiClient({ baseUrl: `${api.url}/genea-proxy/`, apiKey: KEY });
+      await failure(prefixed.verify());
+      assert.deepEqual(
+        api.requests.map((r) => r.path),
+        ['/genea-proxy/v2/api_key/verify'],
+      );
+    });
+  });
+
+  describe('verify', function () {
+    it('POSTs the key as Bearer and as api_key, and keeps the customer for later requests', async function () {
+      assert.deepEqual(await client.verify(), { customerUuid: CUSTOMER, message: 'OK' });
+      const [request] = api.requests;
+      assert.equal(request.method, 'POST');
+      assert.equal(request.path, '/v2/api_key/verify');
+      assert.equal(request.authorization, `Bearer ${KEY}`);
+      assert.equal(request.contentType, 'application/json');
+      assert.deepEqual(request.body, { api_key: KEY });
+      await client.listLocations();
+      await client.command('d1', 'lock');
+      assert.equal(api.count('POST /v2/api_key/verify'), 1);
+    });
+
+    it('verifies on first use, once for requests that start together', async function () {
+      await Promise.all([client.command('d1', 'lock'), client.command('d2', 'unlock'), client.listLocations()]);
+      assert.equal(api.count('POST /v2/api_key/verify'), 1);
+      assert.equal(api.requests[0].path, '/v2/api_key/verify');
+    });
+
+    it('does not keep a failed verification: the next use verifies again', async function () {
+      api.answerNext('POST /v2/api_key/verify', { status: 401, body: { meta: { message: 'Key revoked' } } });
+      const err = await failure(client.command('d1', 'lock'));
+      assert.equal(err.kind, 'key');
+      assert.equal(api.commands('d1').length, 0, 'no command with an unverified key');
+      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Door locked' });
+      assert.equal(api.count('POST /v2/api_key/verify'), 2);
+    });
+
+    it('fails on an answer without a customer_uuid, and on one that is not JSON', async function () {
+      api.answerNext('POST /v2/api_key/verify', { status: 200, body: { data: {} } });
+      let err = await failure(client.verify());
+      assert.equal(err.kind, 'bad-answer');
+      assert.equal(err.message, '200 no customer_uuid');
+      api.answerNext('POST /v2/api_key/verify', { status: 200, body: '<html>maintenance</html>' });
+      err = await failure(client.verify());
+      assert.equal(err.message, '200 answer is not JSON');
+    });
+  });
+
+  describe('door list', function () {
+    it('follows meta.pagination.page_count with page_size 100', async function () {
+      const list = await client.listDoors();
+      assert.deepEqual(
+        list.map((d) => d.uuid),
+        [...doors.map((d) => d.uuid), 'offline'],
+      );
+      const pages = api.requests.filter((r) => r.method === 'GET');
+      assert.deepEqual(
+        pages.map((r) => [r.path, r.query.page, r.query.page_size]),
+        [1, 2, 3].map((page) => [`/v2/customer/${CUSTOMER}/door`, String(page), '100']),
+      );
+      assert.deepEqual(list[0], doors[0], 'the doors as Genea returns them');
+    });
+
+    it('follows the page count of a server with a smaller maximum page size', async function () {
+      api.maxPageSize = 40;
+      assert.equal((await client.listDoors()).length, 251);
+      assert.equal(api.count(/^GET .*\/door$/), 7);
+    });
+
+    it('takes one page as all there is when pagination is missing, and stops at an empty page', async function () {
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { data: [door('only')] } });
+      assert.deepEqual(
+        (await client.listDoors()).map((d) => d.uuid),
+        ['only'],
+      );
+      api.requests = [];
+      const pagination = { page_count: 5 };
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { data: [door('a')], meta: { pagination } } });
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { data: [], meta: { pagination } } });
+      assert.deepEqual(
+        (await client.listDoors()).map((d) => d.uuid),
+        ['a'],
+      );
+      assert.equal(api.count(/^GET .*\/door$/), 2);
+    });
+
+    it('refuses a list without data, and a page count it cannot finish', async function () {
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { meta: { message: 'OK' } } });
+      assert.equal((await failure(client.listDoors())).message, '200 no data list');
+      api.answerNext(/^GET .*\/door$/, {
+        status: 200,
+        body: { data: [door('a')], meta: { pagination: { page_count: 5000 } } },
+      });
+      const err = await failure(client.listDoors());
+      assert.equal(err.kind, 'bad-answer');
+      assert.match(err.message, /page_count 5000/);
+    });
+
+    it('lists locations the same way', async function () {
+      assert.deepEqual(await client.listLocations(), [
+        { uuid: 'location-hq', name: 'Headquarters', timezone: 'America/New_York' },
+      ]);
+      assert.equal(api.requests.at(-1).path, `/v2/customer/${CUSTOMER}/location`);
+    });
+  });
+
+  describe('door commands', function () {
+    it('PUTs lock, unlock and quick_unlock with no body and reads is_locked and meta.message', async function () {
+      assert.deepEqual(await client.command('d1', 'unlock'), { locked: false, message: 'Door unlocked' });
+      assert.equal(api.doorState('d1').is_locked, false);
+      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Door locked' });
+      assert.deepEqual(await client.command('d1', 'quick_unlock'), { locked: null, message: 'Quick grant sent' });
+      const puts = api.requests.filter((r) => r.method === 'PUT');
+      assert.deepEqual(
+        puts.map((r) => r.path),
+        ['/v2/door/d1/unlock', '/v2/door/d1/lock', '/v2/door/d1/quick_unlock'],
+      );
+      for (const put of puts) {
+        assert.equal(put.body, undefined);
+        assert.equal(put.contentType, undefined);
+        assert.equal(put.authorization, `Bearer ${KEY}`);
+      }
+    });
+
+    it('takes a 2xx without a parsable body as done, with nothing known', async function () {
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, body: '' });
+      assert.deepEqual(await client.command('d1', 'quick_unlock'), { locked: null, message: null });
+      api.answerNext('PUT /v2/door/d1/lock', { status: 204, body: '' });
+      assert.deepEqual(await client.command('d1', 'lock'), { locked: null, message: null });
+    });
+
+    it('sends nothing for a door id that is not one', async function () {
+      for (const bad of ['', '../customer', 'a b', 'd1/lock', 42]) {
+        await failure(client.command(bad, 'lock'));
+      }
+      assert.equal(api.requests.length, 0);
+    });
+  });
+
+  describe('errors', function () {
+    it('401 and 403: the key, with Genea’s reason and never the key', async function () {
+      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234', timeoutMs: 500 });
+      let err = await failure(wrong.command('d1', 'lock'));
+      assert.ok(err instanceof GeneaApiError);
+      assert.deepEqual([err.kind, err.status, err.message], ['key', 401, '401 Invalid API key']);
+      api.badKeyStatus = 403;
+      err = await failure(wrong.listDoors());
+      assert.deepEqual([err.kind, err.status], ['key', 403]);
+      assert.equal(api.commands('d1').length, 0);
+    });
+
+    it('404, 422 and the three places of Genea’s reason', async function () {
+      let err = await failure(client.command('no-such-door', 'lock'));
+      assert.deepEqual([err.kind, err.message], ['not-found', '404 Door not found']);
+      err = await failure(client.command('offline', 'unlock'));
+      assert.deepEqual([err.kind, err.reason, err.message], ['refused', 'Door is offline', '422 Door is offline']);
+      assert.equal(api.commands('offline').length, 1, 'a 422 is not retried');
+      assert.equal(geneaReason({ meta: { message: 'm' }, error: { message: 'e' } }), 'm');
+      assert.equal(geneaReason({ meta: {}, error: { message: 'e' } }), 'e');
+      assert.equal(geneaReason({ error: 'plain' }), 'plain');
+      assert.equal(geneaReason({ error: { code: 7 } }), null);
+      assert.equal(geneaReason('text'), null);
+    });
+
+    it('429 names Retry-After and is not retried', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', {
+        status: 429,
+        headers: { 'Retry-After': '30' },
+        body: { error: { message: 'Too many requests' } },
+      });
+      const err = await failure(client.command('d1', 'lock'));
+      assert.deepEqual(
+        [err.kind, err.retryAfter, err.message],
+        ['rate-limited', '30', '429 Too many requests (Retry-After: 30)'],
+      );
+      api.answerNext('PUT /v2/door/d1/lock', { status: 429, body: {} });
+      assert.equal((await failure(client.command('d1', 'lock'))).message, '429 Too Many Requests');
+      assert.equal(api.commands('d1').length, 2);
+    });
+
+    it('an answer that is not JSON gets the HTTP status text', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', { status: 502, body: '<html>Bad gateway</html>' }, 2);
+      const err = await failure(client.command('d1', 'lock'));
+      assert.deepEqual([err.kind, err.message], ['server', '502 Bad Gateway (answer is not JSON)']);
+      api.answerNext('PUT /v2/door/d1/lock', { status: 418, body: 'teapot' });
+      assert.deepEqual((await failure(client.command('d1', 'lock'))).kind, 'http');
+    });
+
+    it('a timeout, a lost connection and an unreachable host', async function () {
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, delayMs: 2_000 });
+      let err = await failure(client.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.message, err.mayHaveArrived], ['timeout', 'no answer within 0.5 s', true]);
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
+      err = await failure(client.command('d1', 'quick_unlock'));
+      assert.equal(err.kind, 'unreachable');
+      assert.match(err.message, /^connection to 127\.0\.0\.1:\d+ lost \(ECONNRESET\)$/);
+      assert.equal(err.mayHaveArrived, true);
+      const nowhere = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, apiKey: KEY });
+      err = await failure(nowhere.command('d1', 'quick_unlock'));
+      assert.equal(err.kind, 'unreachable');
+      assert.match(err.message, /^cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
+      assert.equal(err.mayHaveArrived, false);
+    });
+
+    it('never carries the key, even when Genea’s reason echoes it', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', { status: 422, body: { meta: { message: `Key ${KEY} lacks hardware` } } });
+      const err = await failure(client.command('d1', 'lock'));
+      assert.equal(err.message, '422 Key *** lacks hardware');
+      const errors = [err];
+      errors.push(await failure(new GeneaApiClient({ baseUrl: api.url, apiKey: `${KEY}x` }).verify()));
+      for (const e of errors) {
+        assert.ok(!`${e.message}${e.stack}${JSON.stringify(e)}${e.reason}`.includes(KEY), e.message);
+      }
+    });
+  });
+
+  describe('retries', function () {
+    it('lock, unlock and list are sent again once after a 5xx or a network error', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', { status: 500, body: { meta: { message: 'Internal error' } } });
+      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Door locked' });
+      api.answerNext('PUT /v2/door/d1/unlock', { hangUp: true });
+      assert.deepEqual(await client.command('d1', 'unlock'), { locked: false, message: 'Door unlocked' });
+      api.answerNext(/^GET .*\/door$/, { status: 503, body: {} });
+      assert.equal((await client.listDoors()).length, 251);
+      assert.deepEqual(api.commands('d1'), ['lock', 'lock', 'unlock', 'unlock']);
+      assert.equal(api.count(/^GET .*\/door$/), 4);
+    });
+
+    it('only once: a second failure is reported with both attempts', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', { status: 500, body: { meta: { message: 'Internal error' } } }, 3);
+      const err = await failure(client.command('d1', 'lock'));
+      assert.deepEqual([err.kind, err.attempts, err.message], ['server', 2, '500 Internal error']);
+      assert.deepEqual(api.commands('d1'), ['lock', 'lock']);
+    });
+
+    it('retries a lock after a timeout (repeating it changes nothing)', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', { status: 200, delayMs: 2_000 });
+      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Door locked' });
+      assert.deepEqual(api.commands('d1'), ['lock', 'lock']);
+    });
+
+    it('never sends a quick grant twice: not after a 5xx, a timeout or a lost connection', async function () {
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 500, body: {} });
+      assert.equal((await failure(client.command('d1', 'quick_unlock'))).attempts, 1);
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, delayMs: 2_000 });
+      assert.equal((await failure(client.command('d1', 'quick_unlock'))).kind, 'timeout');
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
+      assert.equal((await failure(client.command('d1', 'quick_unlock'))).kind, 'unreachable');
+      assert.deepEqual(api.commands('d1'), ['quick_unlock', 'quick_unlock', 'quick_unlock']);
+    });
+  });
+
+  describe('order', function () {
+    it('sends commands for one door one after the other, in call order', async function () {
+      api.answerNext('PUT /v2/door/d1/unlock', { status: 200, delayMs: 300, body: { data: { is_locked: false } } });
+      const unlock = client.command('d1', 'unlock');
+      const lock = client.command('d1', 'lock');
+      const quick = client.command('d1', 'quick_unlock');
+      const results = await Promise.all([unlock, lock, quick]);
+      assert.deepEqual(
+        results.map((r) => r.locked),
+        [false, true, null],
+      );
+      assert.deepEqual(api.commands('d1'), ['unlock', 'lock', 'quick_unlock']);
+      const [u, l] = api.requests.filter((r) => r.method === 'PUT');
+      assert.ok(l.at - u.at >= 290, 'the lock was sent once the unlock was answered');
+    });
+
+    it('a failed command does not hold up the next one for its door', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', { status: 422, body: { meta: { message: 'Door in lockdown' } } });
+      const [first, second] = await Promise.allSettled([client.command('d1', 'lock'), client.command('d1', 'unlock')]);
+      assert.equal(first.status, 'rejected');
+      assert.deepEqual(second.value, { locked: false, message: 'Door unlocked' });
+    });
+
+    it('does not make other doors wait', async function () {
+      await client.verify();
+      api.answerNext('PUT /v2/door/d1/lock', { status: 200, delayMs: 300, body: {} });
+      const finished = [];
+      await Promise.all([
+        client.command('d1', 'lock').then(() => finished.push('d1')),
+        client.command('d2', 'lock').then(() => finished.push('d2')),
+      ]);
+      assert.deepEqual(finished, ['d2', 'd1']);
+    });
+
+    it('SerialQueue forgets a key once its tasks are done', async function () {
+      const queue = new SerialQueue();
+      const order = [];
+      const a = queue.run('k', async () => order.push('a'));
+      const b = queue.run('k', async () => {
+        throw new Error('b failed');
+      });
+      const c = queue.run('k', async () => order.push('c'));
+      assert.equal(queue.busy, 1);
+      await Promise.allSettled([a, b, c]);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(order, ['a', 'c']);
+      assert.equal(queue.busy, 0);
+    });
+  });
+});
