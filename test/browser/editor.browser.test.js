@@ -263,6 +263,8 @@ describe('the editor in a real browser', function () {
     // The demo's receiver has /genea: a receiver dropped now gets the next free path, and the dialog flags a
     // path another receiver has, and one that express would not match literally, with the runtime's own rule.
     const strings = catalog('genea-webhook-in', 'en-US');
+    // On a new, empty tab, so that nothing imported lies under the dropped node.
+    await page.evaluate(() => RED.workspaces.add());
     const added = await dropFromPalette('genea-webhook-in', 640, 420);
     assert.equal(await page.evaluate((id) => RED.nodes.node(id).url, added), '/genea-2');
     await nodeShape(added).dblclick();
