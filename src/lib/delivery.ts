@@ -25,6 +25,8 @@ export type DeliveryVerdict =
       readonly key: string;
       readonly event: GeneaEvent;
       readonly summary: GeneaSummary;
+      /** Which secret the signature matched: 0 the current one, 1 the previous one (a key rotation under way). */
+      readonly secretIndex: number;
     }
   | (Rejection & { readonly accepted: false });
 
@@ -111,5 +113,6 @@ export function processDelivery(
     key,
     event,
     summary: summarise(event),
+    secretIndex: check.secretIndex,
   };
 }

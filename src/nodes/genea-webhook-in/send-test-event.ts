@@ -31,7 +31,8 @@ interface TestEventRequest {
 }
 
 /** Errors of the endpoint itself; the editor shows `genea-webhook-in.test.errors.<code>` in the user's language. */
-type TestEventError = 'unknown-event' | 'not-deployed' | 'not-listening' | 'undeployed-changes' | 'unreachable';
+type TestEventError =
+  'unknown-event' | 'not-deployed' | 'not-listening' | 'undeployed-changes' | 'no-secret' | 'unreachable';
 
 const LOOPBACK_TIMEOUT_MS = 10_000;
 
@@ -58,13 +59,13 @@ function loopbackTarget(RED: NodeAPI, url: string): { secure: boolean; host: str
 function post(
   target: ReturnType<typeof loopbackTarget>,
   body: string,
-  signature: string | undefined,
+  signature: string,
 ): Promise<{ status: number; reason: string }> {
   const headers: http.OutgoingHttpHeaders = {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
+    'X-Sequr-Signature': signature,
   };
-  if (signature) headers['X-Sequr-Signature'] = signature;
   const options: https.RequestOptions = {
     method: 'POST',
     host: target.host,
@@ -112,11 +113,13 @@ export function registerTestEventEndpoint(RED: NodeAPI): void {
         (typeof request.config === 'string' && request.config !== receiver.configId);
       if (edited) return fail(res, 409, 'undeployed-changes');
 
-      const body = JSON.stringify(sampleEvent(request.event));
       const [secret] = receiver.secrets();
-      // Without a secret the delivery goes out unsigned, and the receiver gives its own reason (503).
+      // Nothing to sign with: the editor tells where the secret goes (or that a typed one is not deployed yet).
+      if (secret === undefined) return fail(res, 409, 'no-secret');
+
+      const body = JSON.stringify(sampleEvent(request.event));
       const target = loopbackTarget(RED, receiver.url);
-      post(target, body, secret === undefined ? undefined : signBody(body, secret)).then(
+      post(target, body, signBody(body, secret)).then(
         (answer) =>
           res.status(answer.status).json({ event: request.event, status: answer.status, reason: answer.reason }),
         (err: unknown) => {
