@@ -5,20 +5,11 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { chromium } = require('playwright-core');
-const { NodeRedProcess } = require('../support/red-process');
+const { PACKAGE, catalog, startEditor } = require('../support/editor-browser');
 
-const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
-const PACKAGE = require('../../package.json').name;
 const screenshotDir = process.env.GENEA_SCREENSHOTS ? path.resolve(process.env.GENEA_SCREENSHOTS) : null;
-
-function catalog(set, lang) {
-  const file = path.join(__dirname, '..', '..', 'nodes', set, 'locales', lang, `${set}.json`);
-  return JSON.parse(fs.readFileSync(file, 'utf8'))[set];
-}
 
 describe('the editor in a real browser', function () {
   this.timeout(90_000);
@@ -88,30 +79,8 @@ describe('the editor in a real browser', function () {
   }
 
   before(async function () {
-    try {
-      execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
-    } catch {
-      throw new Error(
-        `The browser test needs Chromium at ${CHROMIUM}; scripts/ensure-chromium.sh could not provide it.`,
-      );
-    }
     if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
-    // No first-run prompts (update notifications, the welcome tour) between the user and the editor.
-    red = await NodeRedProcess.start({ settings: { telemetry: { enabled: false }, editorTheme: { tours: false } } });
-    const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
-    types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    ({ red, browser, types } = await startEditor());
   });
   after(async function () {
     await browser?.close();
@@ -171,7 +140,8 @@ describe('the editor in a real browser', function () {
     await page.waitForSelector('#node-config-input-secret', { state: 'detached' });
     await page.click('#node-dialog-ok');
     await deploy();
-    await page.locator(`[id="${receiver}"] .red-ui-flow-node-status-label`).getByText(PATH).waitFor();
+    const listening = catalog('genea-webhook-in', 'en-US').status.listening;
+    await page.locator(`[id="${receiver}"] .red-ui-flow-node-status-label`).getByText(listening).waitFor();
 
     // A reopened config dialog: the secret is not in the page, only that one is set.
     await nodeShape(receiver).dblclick();
