@@ -5,4 +5,7 @@ module.exports = {
   fileWorkingDirectory: process.env.GENEA_DEMO_USER_DIR,
   flowFile: 'flows.json',
   flowFilePretty: true,
+  // The demo opens straight onto its tab: no first-run prompts (update notifications, the welcome tour).
+  telemetry: { enabled: false },
+  editorTheme: { tours: false },
 };

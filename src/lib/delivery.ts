@@ -38,6 +38,8 @@ export const REJECTIONS = {
   malformedSignature: { status: 401, reason: 'Malformed X-Sequr-Signature header: expected sha1=<hex>' },
   wrongSignature: { status: 401, reason: 'Signature does not match the configured secret' },
   notJsonObject: { status: 400, reason: 'Body is not a JSON object' },
+  staleEvent: { status: 400, reason: 'Event too old: its event_time is more than maxEventAgeMinutes ago' },
+  undatedEvent: { status: 400, reason: 'Event has no valid event_time, which maxEventAgeMinutes requires' },
   rawBodyUnavailable: {
     status: 500,
     reason: 'Receiver misconfigured: the raw request body was consumed before it could be verified',
@@ -89,12 +91,30 @@ function refuse(rejection: Rejection): DeliveryVerdict {
   return { ...rejection, accepted: false };
 }
 
-/** Verifies, parses, classifies and deduplicates one delivery whose raw bytes are `body`. */
+export interface DeliveryOptions {
+  /** Refuse events whose `event_time` is older than this, ms; 0 or missing: no limit. */
+  maxEventAgeMs?: number;
+  /** The time to measure the age at, ms since the epoch (default: now). */
+  now?: number;
+}
+
+/**
+ * Why an event is refused as too old for `maxEventAgeMs`, or null. A signed event cannot be altered, only
+ * sent again: the limit keeps a captured delivery from being replayed once the duplicate window forgot it.
+ */
+function staleness(event: GeneaEvent, maxEventAgeMs: number, now: number): Rejection | null {
+  const time = typeof event.event_time === 'string' ? Date.parse(event.event_time) : NaN;
+  if (Number.isNaN(time)) return REJECTIONS.undatedEvent;
+  return now - time > maxEventAgeMs ? REJECTIONS.staleEvent : null;
+}
+
+/** Verifies, parses, checks the age of, classifies and deduplicates one delivery whose raw bytes are `body`. */
 export function processDelivery(
   body: Buffer,
   signature: unknown,
   secrets: readonly string[],
   duplicates: DuplicateWindow,
+  options: DeliveryOptions = {},
 ): DeliveryVerdict {
   const check = verifySignature(body, signature, secrets);
   if (!check.valid) {
@@ -103,6 +123,9 @@ export function processDelivery(
   }
   const event = parseObject(body);
   if (event === null) return refuse(REJECTIONS.notJsonObject);
+  const { maxEventAgeMs = 0 } = options;
+  const stale = maxEventAgeMs > 0 ? staleness(event, maxEventAgeMs, options.now ?? Date.now()) : null;
+  if (stale) return refuse(stale);
   const key = duplicateKey(event, body);
   const duplicate = duplicates.seenBefore(key);
   return {

@@ -47,6 +47,10 @@ declare module '@node-red/editor-client' {
   interface SettingsWithData {
     /** The sample event types of the receiver's "Send test event" (a node setting of genea-webhook-in). */
     geneaWebhookInSampleEvents?: string[];
+    /** The source of the receiver path rule (RECEIVER_PATH_PATTERN), so that the dialog checks what the runtime does. */
+    geneaWebhookInPathPattern?: string;
+    /** httpAdminRoot (false: no editor) and the first path segments the editor's own apps serve. */
+    geneaWebhookInAdminPaths?: { root: string | false; segments: string[] };
   }
 
   /** Settings this package's runtime exports to the editor (`registerType(..., { settings })`). */

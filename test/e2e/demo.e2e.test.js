@@ -185,6 +185,13 @@ describe('npm start (scripts/start.js), the demo', function () {
     assert.equal(fs.existsSync(path.join(projectRoot, file)), false, 'nothing written into the checkout');
   });
 
+  it('opens the editor without first-run prompts: no update-notification question, no welcome tour', async function () {
+    const res = await fetch(`http://127.0.0.1:${port}/settings`, { headers: { Accept: 'application/json' } });
+    const settings = await res.json();
+    assert.equal(settings.telemetryEnabled, false);
+    assert.equal(settings.editorTheme?.tours, false);
+  });
+
   it('stops on SIGINT, Node-RED with it', async function () {
     process.kill(child.pid, 'SIGINT');
     const { code } = await child.exited;

@@ -283,6 +283,23 @@ describe('genea-webhook-in (node)', function () {
       assert.match(String(errors[0].msg), /errors\.raw-body-consumed/);
     });
 
+    it('logs a consumed body at most once per interval, each request still answered 500', async function () {
+      const agent = await load(flow(), credentials);
+      const stack = httpNode()._router.stack;
+      httpNode().use((req, _res, next) => {
+        req.on('data', () => {});
+        req.on('end', next);
+      });
+      stack.unshift(stack.pop());
+      try {
+        for (let i = 0; i < 5; i++)
+          assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 500);
+        assert.equal(logged('rx', ERROR).length, 1);
+      } finally {
+        stack.shift();
+      }
+    });
+
     it('stops with a red status and an actionable error when httpNodeRoot is false', async function () {
       helper.settings({ httpNodeRoot: false });
       try {
@@ -405,23 +422,121 @@ describe('genea-webhook-in (node)', function () {
     it('refuses a second receiver on the same path with an error on that node', async function () {
       const twoOnOnePath = [
         ...flow(),
-        { id: 'rx2', type: 'genea-webhook-in', config: 'cfg', url: '/genea/', wires: [[], []] },
+        { id: 'rx2', type: 'genea-webhook-in', config: 'cfg', url: '/GENEA', wires: [[], []] },
       ];
       const agent = await load(twoOnOnePath, credentials);
       const errors = logged('rx2', ERROR);
       assert.equal(errors.length, 1);
       // The test helper's RED._ returns message keys; the end-to-end test reads the English text.
-      assert.match(String(errors[0].msg), /errors\.path-in-use/);
+      assert.match(String(errors[0].msg), /errors\.path-in-use-receiver/);
       const out = collect('out');
       assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
       await settle();
       assert.equal(out.length, 1);
     });
 
-    it('refuses a path with route patterns', async function () {
-      await load(flow({ url: '/genea/:site' }), credentials);
-      const errors = logged('rx', ERROR);
-      assert.match(String(errors[0].msg), /errors\.bad-path/);
+    it('refuses a path with route patterns or characters express does not match literally', async function () {
+      for (const url of ['/genea/:site', '/hook(1)', '/hook+', '/a$', '/genea/', '/a//b', '/%41']) {
+        await load(flow({ url }), credentials);
+        const errors = logged('rx', ERROR);
+        assert.match(String(errors[0]?.msg), /errors\.bad-path/, url);
+        assert.equal(helper.getNode('rx').status.lastCall.args[0].text, 'genea-webhook-in.status.bad-path');
+        await helper.unload();
+      }
+    });
+
+    /** A node module that mounts a route of its own on httpNode, as core http in does. */
+    const routeMaker = (RED) =>
+      RED.nodes.registerType('route-maker', function (def) {
+        RED.nodes.createNode(this, def);
+        const handler = (_req, res) => res.end('route maker');
+        RED.httpNode.post(def.path, handler);
+        this.on('close', () => {
+          const stack = RED.httpNode._router.stack;
+          stack.splice(
+            stack.findIndex((layer) => layer.route?.stack.some((l) => l.handle === handler)),
+            1,
+          );
+        });
+      });
+
+    for (const order of ['before', 'after']) {
+      it(`reports a path another node's route serves, that node started ${order} the receiver`, async function () {
+        const maker = { id: 'maker', type: 'route-maker', path: '/GENEA' };
+        const nodes = flow();
+        const agent = await load(order === 'before' ? [maker, ...nodes] : [...nodes, maker], credentials, [routeMaker]);
+        await settle();
+        const errors = logged('rx', ERROR);
+        assert.equal(errors.length, 1);
+        assert.match(String(errors[0].msg), /errors\.path-in-use-route/);
+        assert.equal(helper.getNode('rx').status.lastCall.args[0].text, 'genea-webhook-in.status.path-in-use-route');
+        // The other node keeps its path: the receiver mounted nothing there.
+        assert.deepEqual(pickText(await post(agent, JSON.stringify(fresh(events.granted)))), [200, 'route maker']);
+      });
+    }
+  });
+
+  describe('httpNodeMiddleware', function () {
+    for (const [kind, middleware] of [
+      ['a function', (req, res, next) => (req.headers['x-key'] === 'k' ? next() : res.status(403).end('refused'))],
+      [
+        'an array',
+        [
+          (_req, _res, next) => next(),
+          (req, res, next) => (req.headers['x-key'] === 'k' ? next() : res.status(403).end('refused')),
+        ],
+      ],
+    ]) {
+      it(`runs in front of the receiver for every delivery, as ${kind}`, async function () {
+        helper.settings({ httpNodeMiddleware: middleware });
+        try {
+          const agent = await load(flow(), credentials);
+          const out = collect('out');
+          for (let i = 0; i < 5; i++) {
+            assert.deepEqual(pickText(await post(agent, JSON.stringify(fresh(events.granted)))), [403, 'refused']);
+          }
+          assert.equal((await post(agent, JSON.stringify(fresh(events.granted))).set('X-Key', 'k')).status, 200);
+          await settle();
+          assert.equal(out.length, 1);
+        } finally {
+          helper.settings({});
+        }
+      });
+    }
+  });
+
+  describe('maxEventAgeMinutes', function () {
+    const at = (minutesAgo, event = events.granted) => ({
+      ...fresh(event),
+      event_time: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+    });
+
+    it('answers 400 to an event older than the limit and emits it not; younger ones pass', async function () {
+      const agent = await load(flow({ maxEventAgeMinutes: 5 }), credentials);
+      const out = collect('out');
+      const bad = collect('bad');
+      assert.deepEqual(pickText(await post(agent, JSON.stringify(at(6)))), [
+        400,
+        'Event too old: its event_time is more than maxEventAgeMinutes ago',
+      ]);
+      const undated = { ...fresh(events.granted) };
+      delete undated.event_time;
+      assert.deepEqual(pickText(await post(agent, JSON.stringify(undated))), [
+        400,
+        'Event has no valid event_time, which maxEventAgeMinutes requires',
+      ]);
+      assert.equal((await post(agent, JSON.stringify(at(4)))).status, 200);
+      await settle();
+      assert.equal(out.length, 1);
+      assert.deepEqual(
+        bad.map((msg) => msg.payload.status),
+        [400, 400],
+      );
+    });
+
+    it('is off by default: a year-old event is accepted', async function () {
+      const agent = await load(flow(), credentials);
+      assert.equal((await post(agent, JSON.stringify(at(525_600)))).status, 200);
     });
   });
 
@@ -516,4 +631,8 @@ function chunkedPost(port, path, chunk, times) {
     };
     writeNext();
   });
+}
+
+function pickText(res) {
+  return [res.status, res.text];
 }

@@ -51,8 +51,8 @@ function freePort() {
   });
 }
 
-// A probe in the Node-RED process, on a loopback port of its own: it changes no Node-RED setting (an admin
-// middleware would, and the receiver's direct route depends on those), so it measures and does not alter.
+// A probe in the Node-RED process, on a loopback port of its own: it changes no Node-RED setting and adds no
+// middleware, so it measures and does not alter what is measured.
 const memoryProbe = (port) => `require('node:http')
   .createServer((req, res) => {
     global.gc();

@@ -7,7 +7,12 @@ const http = require('node:http');
 const express = require('express');
 const supertest = require('supertest');
 const { verifySignature } = require('../../nodes/lib/signature');
-const { listeningReceivers, registerTestEventEndpoint } = require('../../nodes/genea-webhook-in/send-test-event');
+const { SourceAllowList } = require('../../nodes/lib/source-allow-list');
+const {
+  listeningReceivers,
+  registerTestEventEndpoint,
+  verifiesCertificate,
+} = require('../../nodes/genea-webhook-in/send-test-event');
 
 const SECRET = 'unit-test-event-secret';
 
@@ -94,6 +99,45 @@ describe('"Send test event" endpoint (stand-in RED, loopback receiver)', functio
     assert.equal(deliveries.length, 0);
   });
 
+  describe("the receiver's own guards, checked before anything is sent", function () {
+    const guarded = (allowList, trustedProxies = 0) =>
+      listeningReceivers.set('rx', {
+        url: '/genea',
+        configId: 'cfg',
+        secrets: () => [SECRET],
+        sources: SourceAllowList.parse(allowList).list,
+        trustedProxies,
+      });
+
+    it('names httpNodeAuth, which the test cannot pass', async function () {
+      settings.httpNodeAuth = { user: 'u', pass: 'hash' };
+      const res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' });
+      assert.equal(res.status, 409);
+      assert.equal(res.body.error, 'guard-node-auth');
+      assert.equal(deliveries.length, 0);
+    });
+
+    it('names proxy hops in front of an allow-list, and an allow-list without this address', async function () {
+      guarded('127.0.0.1', 1);
+      let res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' });
+      assert.deepEqual([res.status, res.body.error, res.body.details.proxies], [409, 'guard-proxies', '1']);
+      guarded('34.205.175.141');
+      res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' });
+      assert.deepEqual([res.status, res.body.error, res.body.details.host], [409, 'guard-allow-list', '127.0.0.1']);
+      assert.equal(deliveries.length, 0);
+      // With this address on the list, or no list at all, proxy hops change nothing and the test goes out.
+      for (const [list, hops] of [
+        ['34.205.175.141, 127.0.0.0/8', 0],
+        ['', 2],
+      ]) {
+        guarded(list, hops);
+        res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' });
+        assert.equal(res.status, 200, list);
+      }
+      assert.equal(deliveries.length, 2);
+    });
+  });
+
   it('refuses a missing or unknown event type, naming the known ones', async function () {
     for (const body of [{}, { event: 'access.unknown' }, { event: ['access.granted'] }]) {
       const res = await admin.post('/genea-webhook-in/rx/test').send(body);
@@ -160,6 +204,14 @@ describe('"Send test event" endpoint (stand-in RED, loopback receiver)', functio
     } finally {
       secure.closeAllConnections();
       await new Promise((resolve) => secure.close(resolve));
+    }
+  });
+
+  it("checks the server's certificate unless the test goes over loopback to this Node-RED itself", function () {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', 'LOCALHOST'])
+      assert.ok(!verifiesCertificate(host));
+    for (const host of ['hooks.example.com', '10.0.0.5', '::ffff:10.0.0.5', 'localhost.example', '128.0.0.1']) {
+      assert.ok(verifiesCertificate(host), host);
     }
   });
 });

@@ -6,7 +6,8 @@ import { readBody } from '../../lib/body-reader';
 import { LogThrottle } from '../../lib/log-throttle';
 import { clientAddress, SourceAllowList, sourceRejection } from '../../lib/source-allow-list';
 import type { GeneaConfigNode } from '../genea-config/config-node';
-import { claimRoute, PATH_PATTERN, rawBodyAvailable } from './http-route';
+import { ADMIN_APP_SEGMENTS, claimRoute, rawBodyAvailable, type ClaimRefusal } from './http-route';
+import { isReceiverPath, RECEIVER_PATH_PATTERN } from '../../lib/receiver-path';
 import { listeningReceivers, registerTestEventEndpoint } from './send-test-event';
 import { SAMPLE_EVENT_TYPES } from '../../lib/sample-events';
 
@@ -22,6 +23,8 @@ interface GeneaWebhookInDef extends NodeDef {
   allowList?: string;
   /** How many reverse proxies in front of Node-RED append to `X-Forwarded-For` (default 0: none, header ignored). */
   trustedProxies?: number | string;
+  /** Deliveries whose `event_time` is older are refused, minutes (default 0: off). */
+  maxEventAgeMinutes?: number | string;
   /** Node ids wired to each output. */
   wires?: string[][];
 }
@@ -88,8 +91,10 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     };
     const duplicates = windowFor(this.id, numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes));
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
+    const consumedLogThrottle = new LogThrottle(LOG_INTERVAL_MS);
     const trustedProxies = Math.floor(numberOr(def.trustedProxies, 0));
     const sources = SourceAllowList.parse(typeof def.allowList === 'string' ? def.allowList : '');
+    const maxEventAgeMs = numberOr(def.maxEventAgeMinutes, 0) * 60_000;
     let closed = false;
 
     // Status: what the node last did, drawn at most every STATUS_INTERVAL_MS so a burst costs nothing. Fixed
@@ -145,11 +150,22 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       this.status({ fill: 'red', shape: 'ring', text });
       this.error(log);
     };
+    const refuseClaim = (refusal: ClaimRefusal): void => {
+      const details = {
+        path: url,
+        owner: refusal.reason === 'receiver' ? refusal.owner : '',
+        route: refusal.reason === 'receiver' ? '' : refusal.route,
+      };
+      stop(
+        `genea-webhook-in.status.path-in-use-${refusal.reason}`,
+        RED._(`genea-webhook-in.errors.path-in-use-${refusal.reason}`, details),
+      );
+    };
     if (RED.settings.httpNodeRoot === false) {
       stop('genea-webhook-in.status.http-disabled', RED._('genea-webhook-in.errors.http-disabled'));
       return;
     }
-    if (!PATH_PATTERN.test(url) || url.length < 2) {
+    if (!isReceiverPath(url)) {
       stop('genea-webhook-in.status.bad-path', RED._('genea-webhook-in.errors.bad-path', { path: url }));
       return;
     }
@@ -241,7 +257,13 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       if (secrets.length === 0) return reject(req, res, REJECTIONS.noSecret);
       if (!isJsonContentType(req.headers['content-type'])) return reject(req, res, REJECTIONS.unsupportedType);
       if (!rawBodyAvailable(req)) {
-        this.error(RED._('genea-webhook-in.errors.raw-body-consumed', { path: url }));
+        const heldBack = consumedLogThrottle.admit();
+        if (heldBack !== null) {
+          this.error(
+            RED._('genea-webhook-in.errors.raw-body-consumed', { path: url }) +
+              (heldBack > 0 ? ' ' + RED._('genea-webhook-in.errors.held-back', { count: heldBack }) : ''),
+          );
+        }
         return reject(req, res, REJECTIONS.rawBodyUnavailable);
       }
       const body = await readBody(req, limits);
@@ -249,7 +271,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       // Acknowledged deliveries must reach the flow; a receiver being replaced lets Genea retry instead.
       if (closed) return reject(req, res, REJECTIONS.closing);
 
-      const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, duplicates);
+      const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, duplicates, { maxEventAgeMs });
       if (!verdict.accepted) return reject(req, res, verdict);
       const handingKey = `${this.id}\n${verdict.key}`;
       if (verdict.duplicate) {
@@ -286,40 +308,50 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       scheduleStatus();
     };
 
-    const { settings } = RED;
-    const routeContext = {
-      adminRoot: settings.httpAdminRoot,
-      // These act on every request in ways the router stacks do not show (see http-route).
-      directAllowed:
-        !settings.requireHttps &&
-        !settings.httpAdminMiddleware &&
-        !settings.httpNodeAuth &&
-        settings.adminAuth?.type !== 'strategy',
-    };
+    const middleware = RED.settings.httpNodeMiddleware;
     const claim = claimRoute(
       RED.httpNode,
       url,
-      this.id,
       (req, res) => {
         handle(req, res).catch((err: unknown) => {
           this.error(RED._('genea-webhook-in.errors.internal', { error: String(err) }));
           if (!res.headersSent) answer(res, 500, 'Internal error', true);
         });
       },
-      routeContext,
+      {
+        ownerId: this.id,
+        adminApp: RED.settings.httpAdminRoot === false ? undefined : RED.httpAdmin,
+        // As core `http in` takes it: a function or an array of them; anything else is ignored.
+        middleware: typeof middleware === 'function' || Array.isArray(middleware) ? middleware : undefined,
+      },
     );
     if (!claim.ok) {
-      stop(
-        'genea-webhook-in.status.path-in-use',
-        RED._('genea-webhook-in.errors.path-in-use', { path: url, owner: claim.owner }),
-      );
+      refuseClaim(claim);
       return;
     }
-    listeningReceivers.set(this.id, { url, configId: def.config ?? '', secrets: () => config?.secrets() ?? [] });
+    // A node deployed after this one may mount a route of its own on the path: express would split the
+    // requests between both, so the receiver gives the path up and says so.
+    const checkOtherRoutes = (): void => {
+      const other = claim.otherRoute();
+      if (other === null || closed) return;
+      closed = true;
+      claim.release();
+      listeningReceivers.delete(this.id);
+      refuseClaim({ reason: 'route', route: other });
+    };
+    RED.events.on('flows:started', checkOtherRoutes);
+    listeningReceivers.set(this.id, {
+      url,
+      configId: def.config ?? '',
+      secrets: () => config?.secrets() ?? [],
+      sources: sources.list,
+      trustedProxies,
+    });
     drawStatus();
 
     this.on('close', (removed: boolean, done: () => void) => {
       closed = true;
+      RED.events.removeListener('flows:started', checkOtherRoutes);
       clearTimeout(statusTimer);
       claim.release();
       listeningReceivers.delete(this.id);
@@ -329,8 +361,17 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('genea-webhook-in', GeneaWebhookIn, {
-    // The sample event types, for the "Send test event" select in the edit dialog.
-    settings: { geneaWebhookInSampleEvents: { value: [...SAMPLE_EVENT_TYPES], exportable: true } },
+    settings: {
+      // The sample event types, for the "Send test event" select in the edit dialog.
+      geneaWebhookInSampleEvents: { value: [...SAMPLE_EVENT_TYPES], exportable: true },
+      // The one path rule, so that the dialog validates exactly as the runtime does.
+      geneaWebhookInPathPattern: { value: RECEIVER_PATH_PATTERN.source, exportable: true },
+      // Where the editor's own apps serve, for the dialog to flag a path the runtime would refuse.
+      geneaWebhookInAdminPaths: {
+        value: { root: RED.settings.httpAdminRoot ?? '/', segments: [...ADMIN_APP_SEGMENTS] },
+        exportable: true,
+      },
+    },
   });
   registerTestEventEndpoint(RED);
 };

@@ -1,93 +1,59 @@
 /**
- * How a receiver owns a path on Node-RED's `httpNode` express app: claiming
- * it (one receiver per path), keeping the raw body unread for it, mounting the
- * handler and removing it again, and the direct route that spares deliveries
- * the walk through every express app in front of the receiver.
+ * How a receiver owns a path on Node-RED's `httpNode` express app: checking that nothing else serves it
+ * (the editor's admin app, other nodes' routes, other receivers), keeping the raw body unread for exactly
+ * the requests express routes to it, mounting the handler behind `httpNodeMiddleware`, and removing it.
+ * Every delivery takes express's own route: what runs in front of the receiver is what express runs.
  */
 import type { Application, Request, RequestHandler } from 'express';
+import { requestPathname, routeKey } from '../../lib/receiver-path';
 
 /** Set on requests whose body this package reads itself. */
 const RESERVED = Symbol.for('node-red-contrib-genea-webhooks.raw-body-reserved');
 
-/** Valid receiver paths: literal, no route parameters or patterns. */
-export const PATH_PATTERN = /^\/[A-Za-z0-9._~!$&'()+,;=@%/-]*$/;
-
 type RequestWithFlags = Request & { _body?: boolean; [RESERVED]?: boolean };
+
+/** The part of an express (4 or 5) router layer this module reads. */
 interface Layer {
   name?: string;
   handle: unknown;
-  route?: { stack: Array<{ handle: unknown }>; methods?: Record<string, boolean> };
-  match?: (path: string) => boolean;
+  route?: { path?: unknown; stack: Array<{ handle: unknown }>; methods?: Record<string, boolean> };
+  /** Express 4: the part of the path the last `match` consumed. */
+  path?: string;
+  /** Express 4: set on layers mounted at `/`, which match every path. */
+  regexp?: { fast_slash?: boolean };
+  /** Express 5 (router 2): set on layers mounted at `/`. */
+  slash?: boolean;
+  match(path: string): boolean;
 }
-type ExpressApp = Application & { parent?: ExpressApp };
-
-/** What the receiver cannot see in the router stacks: the editor's admin app and settings acting in it. */
-export interface RouteContext {
-  /**
-   * `httpAdminRoot`: the editor's admin app is mounted there on the root app and runs first for every path
-   * under it. It is opaque (express mounts apps behind a closure); its own middleware is Node-RED's, set by
-   * the settings that `directAllowed` accounts for, and its routes would answer before the receiver did.
-   */
-  adminRoot: string | false | undefined;
-  /**
-   * False when settings make Node-RED act on every request inside the admin app or in front of the node app
-   * (`requireHttps`, `httpAdminMiddleware`, `httpNodeAuth`, an `adminAuth` strategy with its session):
-   * deliveries then always take the express route.
-   */
-  directAllowed: boolean;
-}
+type LayerConstructor = new (path: string, options: object, fn: () => void) => Layer;
+type ExpressApp = Application & { parent?: ExpressApp; mountpath?: string | string[] };
 
 /**
- * Express middleware that only passes a reserved POST on (or, for body parsers, skips it because
- * `req._body` is set): whatever else sits in front of a receiver keeps every delivery on the express route.
+ * First path segments that Node-RED's editor and Admin HTTP API serve from apps mounted inside the admin
+ * app, whose routers express keeps out of reach (a mounted app is a closure). Everything that can be
+ * reached (the admin app's own routes, every node's `RED.httpAdmin` routes) is read from the routers.
  */
-const PASS_THROUGH = new Set([
-  'query',
-  'expressInit',
-  'reserveRawBody',
-  'rawBodyCapture', // core http in: reads bodies only for its own "do not parse body" routes
-  'jsonParser',
-  'urlencodedParser',
-  'corsMiddleware',
-  'initialize', // passport, with adminAuth: attaches its helpers to req
-  'serveStatic', // GET and HEAD only
+export const ADMIN_APP_SEGMENTS: ReadonlySet<string> = new Set([
+  'auth',
+  'credentials',
+  'context',
+  'diagnostics',
+  'favicon.ico',
+  'flow',
+  'flows',
+  'icons',
+  'library',
+  'locales',
+  'nodes',
+  'plugins',
+  'projects',
+  'red',
+  'resources',
+  'settings',
+  'theme',
+  'types',
+  'vendor',
 ]);
-
-/** Request paths (as sent, without the query) learned per claim: a few spellings, not an attacker's list. */
-const MAX_DIRECT_PATHS = 8;
-
-interface ClaimState {
-  readonly ownerId: string;
-  readonly app: ExpressApp;
-  readonly context: RouteContext;
-  readonly handler: RequestHandler;
-  /** The handler as mounted on the express route; it learns which paths reach it. */
-  readonly routeHandler: RequestHandler;
-  /** Paths a POST took through express to this receiver, with nothing but pass-through middleware in front. */
-  readonly directPaths: Set<string>;
-  /**
-   * The router stacks as they were when `directPaths` was learned (whole, or up to the receiver's route
-   * where later layers cannot matter); any change forgets `directPaths`.
-   */
-  front: Array<{ stack: Layer[]; layers: Layer[]; whole: boolean }>;
-}
-
-/** Route keys (full path under the root app, normalised as express matches) → the receiver holding it. */
-const claims = new Map<string, ClaimState>();
-
-function normalise(path: string): string {
-  return (
-    path
-      .replace(/\/{2,}/g, '/')
-      .replace(/\/$/, '')
-      .toLowerCase() || '/'
-  );
-}
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
 
 function routerStack(app: ExpressApp): Layer[] | undefined {
   // Express 4 creates its router lazily in `_router` (reading `app.router` throws); express 5 has `router`.
@@ -96,124 +62,128 @@ function routerStack(app: ExpressApp): Layer[] | undefined {
     legacy.lazyrouter();
     return legacy._router?.stack;
   }
-  return (app as { router?: { stack?: Layer[] } }).router?.stack;
+  return (app as unknown as { router?: { stack?: Layer[] } }).router?.stack;
 }
 
 function rootOf(app: ExpressApp): ExpressApp {
   return app.parent ? rootOf(app.parent) : app;
 }
 
-/** `path` relative to the mount point `root` (as express strips it), or null when it is not under it. */
-function pathWithin(root: string, path: string): string | null {
-  const base = root.replace(/\/$/, '');
-  if (path.length < base.length || path.slice(0, base.length).toLowerCase() !== base.toLowerCase()) return null;
-  const rest = path.slice(base.length);
-  if (rest === '') return '/';
-  return rest.startsWith('/') ? rest : null;
-}
-
-/** Whether express would run `layer` for `path`; null where that cannot be told. */
-function matches(layer: Layer, path: string): boolean | null {
-  if (typeof layer.match !== 'function') return null;
+function matches(layer: Layer, path: string): boolean {
   try {
     return layer.match(path);
   } catch {
-    return null; // express answers 400 for a path its parameters cannot decode
+    return false; // express answers 400 for a path its parameters cannot decode
   }
 }
 
+/** Express's own layer for a mount point, built with the router's Layer: it matches and trims as express does. */
+const mountLayers = new WeakMap<ExpressApp, { mountpath: unknown; layer: Layer } | null>();
+
+function mountLayer(app: ExpressApp): Layer | null {
+  const cached = mountLayers.get(app);
+  if (cached !== undefined && (cached === null || cached.mountpath === app.mountpath)) return cached?.layer ?? null;
+  const parentStack = app.parent ? routerStack(app.parent) : undefined;
+  const Constructor = parentStack?.[0]?.constructor as LayerConstructor | undefined;
+  const mountpath = Array.isArray(app.mountpath) ? app.mountpath[0] : app.mountpath;
+  let layer: Layer | null = null;
+  if (Constructor && typeof mountpath === 'string') {
+    const sensitive = (app.parent as { enabled?: (name: string) => boolean }).enabled?.('case sensitive routing');
+    layer = new Constructor(mountpath, { sensitive: Boolean(sensitive), strict: false, end: false }, () => {});
+  }
+  mountLayers.set(app, layer && { mountpath: app.mountpath, layer });
+  return layer;
+}
+
 /**
- * The layers of `stack` a POST to `path` passes before `end` (or all of them), checked to be harmless:
- * pass-through middleware, routes for other paths or methods, and mounted apps only where `mountedApps`
- * allows. Null when anything else would see the request.
+ * The path `app`'s router matches for a request whose pathname at the root app is `pathname`, trimmed at
+ * every mount point on the way as express trims it; null when the request does not reach `app`.
  */
-function frontLayers(stack: Layer[], path: string, end: Layer | undefined, mountedApps: number): Layer[] | null {
-  const layers: Layer[] = [];
-  let mounted = 0;
+export function pathWithinApp(app: ExpressApp, pathname: string): string | null {
+  if (!app.parent) return pathname;
+  const outer = pathWithinApp(app.parent, pathname);
+  const mount = outer === null ? null : mountLayer(app);
+  if (outer === null || !mount || !matches(mount, outer)) return null;
+  const rest = outer.slice(mount.path?.length ?? 0);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+const mountedAtRoot = (layer: Layer): boolean => Boolean(layer.regexp?.fast_slash ?? layer.slash);
+
+/**
+ * What in `stack` would serve `path`, described for the log; null when nothing does. A route counts for any
+ * method but OPTIONS (CORS pre-flights); with `mounts`, so does anything mounted at a path covering `path`.
+ * Middleware mounted at `/` only passes requests on, or answers them in front of every route, as express
+ * would in front of the receiver too.
+ */
+function servedBy(stack: Layer[], path: string, mounts: boolean, ignore?: (layer: Layer) => boolean): string | null {
   for (const layer of stack) {
-    if (layer === end) return layers;
-    layers.push(layer);
-    const matched = matches(layer, path);
-    if (matched === null) return null;
-    if (!matched) continue;
+    if (ignore?.(layer) || !matches(layer, path)) continue;
     if (layer.route) {
-      const methods = layer.route.methods ?? {};
-      if (methods._all || methods.post) return null;
-    } else if (layer.name === 'mounted_app') {
-      if (++mounted > mountedApps) return null;
-    } else if (!PASS_THROUGH.has(layer.name ?? '')) {
-      return null;
+      const methods = Object.keys(layer.route.methods ?? {}).filter((m) => m !== 'options');
+      if (methods.length === 0) continue;
+      const routePath = typeof layer.route.path === 'string' ? layer.route.path : String(layer.route.path);
+      return `${methods.map((m) => (m === '_all' ? 'ALL' : m.toUpperCase())).join(',')} ${routePath}`;
+    }
+    if (mounts && !mountedAtRoot(layer)) {
+      const name = layer.name && layer.name !== '<anonymous>' ? layer.name : 'middleware';
+      return `${name} at ${layer.path || path}`;
     }
   }
-  return end === undefined ? layers : null;
+  return null;
 }
 
 /**
- * What a POST to `path` passes on its way from the root app to the receiver's route, when all of it is
- * harmless; null otherwise. Mounted apps are opaque in express: at the root the only ones allowed are
- * Node-RED's node app and, where it covers the path, the editor's admin app.
+ * Whether Node-RED's admin app (the editor and its HTTP API, and every node's `RED.httpAdmin` routes)
+ * serves `pathname` (at the root app): a receiver there would take the admin API's own request bodies.
  */
-function harmlessFront(claim: ClaimState, path: string): ClaimState['front'] | null {
-  const { app, context } = claim;
-  const route = routerStack(app)?.find((layer) => layer.route?.stack.some((l) => l.handle === claim.routeHandler));
-  const nodePath = pathWithin(app.parent ? app.path() : '', path);
-  const nodeStack = routerStack(app);
-  if (!route || nodePath === null || !nodeStack) return null;
-  const front: ClaimState['front'] = [];
-  const add = (stack: Layer[], within: string, end: Layer | undefined, mountedApps: number): boolean => {
-    const layers = frontLayers(stack, within, end, mountedApps);
-    // Up to and including the route, so that a layer put in right before it shows as a change.
-    if (layers) front.push({ stack, layers: end ? [...layers, end] : stack.slice(), whole: end === undefined });
-    return layers !== null;
-  };
-  const root = rootOf(app);
-  if (root !== app) {
-    if (app.parent !== root) return null;
-    const adminCovers = typeof context.adminRoot === 'string' && pathWithin(context.adminRoot, path) !== null;
-    const rootStack = routerStack(root);
-    if (!rootStack || !add(rootStack, path, undefined, adminCovers ? 2 : 1)) return null;
+export function adminServes(adminApp: ExpressApp | undefined, pathname: string): string | null {
+  if (!adminApp) return null;
+  // RED.httpAdmin is the runtime's admin app, mounted inside the editor's: both are read.
+  for (let app: ExpressApp | undefined = adminApp; app && app.parent; app = app.parent) {
+    const within = pathWithinApp(app, pathname);
+    if (within === null) continue;
+    const stack = routerStack(app);
+    const found = stack && servedBy(stack, within, true);
+    if (found) return found;
+    if (app.parent === rootOf(app)) {
+      const segment = within.split('/')[1]?.toLowerCase() ?? '';
+      if (within === '/' || ADMIN_APP_SEGMENTS.has(segment)) return `the editor's ${within === '/' ? '/' : segment}`;
+    }
   }
-  return add(nodeStack, nodePath, route, 0) ? front : null;
+  return null;
 }
 
-function frontUnchanged(claim: ClaimState): boolean {
-  for (const { stack, layers, whole } of claim.front) {
-    if (whole ? stack.length !== layers.length : stack.length < layers.length) return false;
-    for (let i = 0; i < layers.length; i++) if (stack[i] !== layers[i]) return false;
-  }
-  return true;
+interface ClaimState {
+  readonly ownerId: string;
+  readonly app: ExpressApp;
+  /** The handler as mounted on the express route. */
+  readonly routeHandler: RequestHandler;
+  /** The route's layer in the app's stack, once mounted. */
+  routeLayer?: Layer;
 }
 
-/** Called when a POST reached the receiver through express: may let later ones to `path` go direct. */
-function learnDirectPath(claim: ClaimState, path: string): void {
-  if (!claim.context.directAllowed || claims.get(normalise(path)) !== claim) return;
-  if (claim.directPaths.has(path)) return;
-  if (claim.directPaths.size > 0 && !frontUnchanged(claim)) claim.directPaths.clear();
-  if (claim.directPaths.size >= MAX_DIRECT_PATHS) return;
-  const front = harmlessFront(claim, path);
-  if (!front) return;
-  claim.front = front;
-  claim.directPaths.add(path);
+/** Route keys (full path under the root app) → the receiver holding it. */
+const claims = new Map<string, ClaimState>();
+
+/** Whether express routes a request whose root pathname is `pathname` to this claim's route. */
+function routesTo(claim: ClaimState, pathname: string): boolean {
+  const within = claim.routeLayer && pathWithinApp(claim.app, pathname);
+  return typeof within === 'string' && matches(claim.routeLayer!, within);
 }
 
 /**
- * Runs first on the root app. Marks the body of a POST to a claimed path as already handled so that no
- * body parser (the editor's admin app parses JSON on every path by default) consumes the bytes the
- * signature covers. Where a POST to the same path has already reached the receiver through express with
- * nothing but pass-through middleware in front, hands the request to the receiver at once: under default
- * settings that walk (the admin app, the editor's routes, the node app) costs more than the receiver.
+ * Runs first on the root app. Marks the body of a POST that express will route to a receiver as already
+ * handled, so that no body parser (the editor's admin app parses JSON on every path by default) consumes
+ * the bytes the signature covers. Request targets are read as express reads them (absolute form, `#`).
  */
-function reserveRawBody(req: RequestWithFlags, res: Parameters<RequestHandler>[1], next: () => void): void {
-  if (req.method === 'POST') {
-    const path = pathOf(req.originalUrl ?? req.url);
-    const claim = claims.get(normalise(path));
-    if (claim) {
+function reserveRawBody(req: RequestWithFlags, _res: unknown, next: () => void): void {
+  if (req.method === 'POST' && claims.size > 0) {
+    const pathname = requestPathname(req.url);
+    const claim = pathname === null ? undefined : claims.get(routeKey(pathname));
+    if (claim && routesTo(claim, pathname!)) {
       req._body = true;
       req[RESERVED] = true;
-      if (claim.directPaths.has(path)) {
-        if (frontUnchanged(claim)) return void claim.handler(req, res, next);
-        claim.directPaths.clear();
-      }
     }
   }
   next();
@@ -236,37 +206,64 @@ export function rawBodyAvailable(req: Request): boolean {
   return !flagged._body || flagged[RESERVED] === true;
 }
 
-export type Claim = { ok: true; release: () => void } | { ok: false; owner: string };
+/** Why a path cannot be claimed: another receiver has it, another route serves it, or the admin app does. */
+export type ClaimRefusal =
+  { reason: 'receiver'; owner: string } | { reason: 'route'; route: string } | { reason: 'admin'; route: string };
+
+export type Claim =
+  | {
+      ok: true;
+      /** Another route on the same path, mounted since the claim (a node deployed later); null if none. */
+      otherRoute: () => string | null;
+      release: () => void;
+    }
+  | ({ ok: false } & ClaimRefusal);
+
+export interface ClaimOptions {
+  /** The id of the claiming node. */
+  ownerId: string;
+  /** RED.httpAdmin: its routes and the editor's are refused. */
+  adminApp?: ExpressApp;
+  /** `httpNodeMiddleware`: run in front of the handler, as in front of every core `http in` route. */
+  middleware?: RequestHandler | RequestHandler[];
+}
 
 /**
- * Claims `url` on `app` for `ownerId` and mounts `handler` for every method on it.
- * `release` unmounts the handler and frees the path.
+ * Claims `url` (a receiver path) on `app` and mounts `handler` for every method on it, behind the
+ * middleware. `release` unmounts the handler and frees the path.
  */
-export function claimRoute(
-  app: ExpressApp,
-  url: string,
-  ownerId: string,
-  handler: RequestHandler,
-  context: RouteContext,
-): Claim {
-  const key = normalise(app.path() + url);
+export function claimRoute(app: ExpressApp, url: string, handler: RequestHandler, options: ClaimOptions): Claim {
+  const { ownerId } = options;
+  const fullPath = `${app.path()}${url}`.replace(/\/{2,}/g, '/');
+  const key = routeKey(fullPath);
   const current = claims.get(key);
-  if (current !== undefined && current.ownerId !== ownerId) return { ok: false, owner: current.ownerId };
-  const routeHandler: RequestHandler = (req, res, next) => {
-    if (req.method === 'POST') learnDirectPath(claim, pathOf(req.originalUrl ?? req.url));
-    handler(req, res, next);
+  if (current !== undefined && current.ownerId !== ownerId) {
+    return { ok: false, reason: 'receiver', owner: current.ownerId };
+  }
+  const adminRoute = adminServes(options.adminApp, fullPath);
+  if (adminRoute) return { ok: false, reason: 'admin', route: adminRoute };
+  const ownLayer = (layer: Layer): boolean => layer === claim.routeLayer || layer.handle === reserveRawBody;
+  const otherRoute = (): string | null => {
+    const stack = routerStack(app);
+    return stack ? servedBy(stack, url, false, ownLayer) : null;
   };
-  const claim: ClaimState = { ownerId, app, context, handler, routeHandler, directPaths: new Set(), front: [] };
+  const routeHandler: RequestHandler = (req, res, next) => handler(req, res, next);
+  const claim: ClaimState = { ownerId, app, routeHandler };
+  const existing = otherRoute();
+  if (existing) return { ok: false, reason: 'route', route: existing };
+
   claims.set(key, claim);
   ensureReservation(app);
-  app.all(url, routeHandler);
+  const middleware = options.middleware === undefined ? [] : [options.middleware].flat();
+  app.all(url, ...middleware, routeHandler);
+  claim.routeLayer = routerStack(app)?.find((layer) => layer.route?.stack.some((l) => l.handle === routeHandler));
   return {
     ok: true,
+    otherRoute,
     release: () => {
       if (claims.get(key) === claim) claims.delete(key);
-      claim.directPaths.clear();
       const stack = routerStack(app);
-      const index = stack?.findIndex((layer) => layer.route?.stack.some((l) => l.handle === routeHandler)) ?? -1;
+      const index = claim.routeLayer ? (stack?.indexOf(claim.routeLayer) ?? -1) : -1;
       if (stack && index !== -1) stack.splice(index, 1);
     },
   };

@@ -5,10 +5,12 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isIP } from 'node:net';
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { sampleEvent, SAMPLE_EVENT_TYPES, type SampleEventType } from '../../lib/sample-events';
 import { signBody } from '../../lib/signature';
+import type { SourceAllowList } from '../../lib/source-allow-list';
 
 /** What the endpoint needs of a receiver that is deployed and listening. */
 export interface ListeningReceiver {
@@ -18,6 +20,9 @@ export interface ListeningReceiver {
   readonly configId: string;
   /** Its secrets, current first; empty when none is set. */
   secrets(): string[];
+  /** Its source allow-list (null when invalid: it answers 503) and proxy hops: a test must get past them. */
+  readonly sources: SourceAllowList | null;
+  readonly trustedProxies: number;
 }
 
 /** Receivers listening right now, by node id: kept by the receiver nodes, read by the endpoint. */
@@ -32,7 +37,15 @@ interface TestEventRequest {
 
 /** Errors of the endpoint itself; the editor shows `genea-webhook-in.test.errors.<code>` in the user's language. */
 type TestEventError =
-  'unknown-event' | 'not-deployed' | 'not-listening' | 'undeployed-changes' | 'no-secret' | 'unreachable';
+  | 'unknown-event'
+  | 'not-deployed'
+  | 'not-listening'
+  | 'undeployed-changes'
+  | 'no-secret'
+  | 'unreachable'
+  | 'guard-node-auth'
+  | 'guard-proxies'
+  | 'guard-allow-list';
 
 const LOOPBACK_TIMEOUT_MS = 10_000;
 
@@ -40,8 +53,25 @@ function isSampleEventType(value: unknown): value is SampleEventType {
   return typeof value === 'string' && (SAMPLE_EVENT_TYPES as readonly string[]).includes(value);
 }
 
+const LOOPBACK = /^(?:127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/**
+ * Whether the test's TLS connection checks the server's certificate: always, but over loopback, where the
+ * server is this Node-RED itself and its certificate names its public host, not 127.0.0.1.
+ */
+export function verifiesCertificate(host: string): boolean {
+  return !LOOPBACK.test(host);
+}
+
+interface Target {
+  secure: boolean;
+  host: string;
+  port: number;
+  path: string;
+}
+
 /** Where this Node-RED's httpNode listens, seen from the same machine. */
-function loopbackTarget(RED: NodeAPI, url: string): { secure: boolean; host: string; port: number; path: string } {
+function loopbackTarget(RED: NodeAPI, url: string): Target {
   const settings = RED.settings;
   const uiHost = typeof settings.uiHost === 'string' ? settings.uiHost : '';
   // A wildcard bind address is not a destination: reach it through the loopback interface.
@@ -56,11 +86,7 @@ function loopbackTarget(RED: NodeAPI, url: string): { secure: boolean; host: str
 }
 
 /** POSTs `body` to the receiver; resolves with its status and plain-text reason. */
-function post(
-  target: ReturnType<typeof loopbackTarget>,
-  body: string,
-  signature: string,
-): Promise<{ status: number; reason: string }> {
+function post(target: Target, body: string, signature: string): Promise<{ status: number; reason: string }> {
   const headers: http.OutgoingHttpHeaders = {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
@@ -73,8 +99,7 @@ function post(
     path: target.path,
     headers,
     timeout: LOOPBACK_TIMEOUT_MS,
-    // Our own server over loopback: its certificate names the public host, not 127.0.0.1.
-    rejectUnauthorized: false,
+    rejectUnauthorized: verifiesCertificate(target.host),
   };
   return new Promise((resolve, reject) => {
     const req = (target.secure ? https : http).request(options, (res) => {
@@ -89,6 +114,20 @@ function post(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * What of the receiver's own guards would keep a test from this machine out, before anything is sent:
+ * httpNodeAuth (the endpoint holds no credentials for it), or an allow-list that the loopback request
+ * cannot pass (it names no proxy hops, and its address may not be on the list).
+ */
+function guardAgainst(RED: NodeAPI, receiver: ListeningReceiver, target: Target): TestEventError | null {
+  if (RED.settings.httpNodeAuth) return 'guard-node-auth';
+  const list = receiver.sources;
+  if (!list || list.allowsEveryone) return null;
+  if (receiver.trustedProxies > 0) return 'guard-proxies';
+  const sources = isIP(target.host) ? [target.host] : ['127.0.0.1', '::1'];
+  return sources.some((address) => list.allows(address)) ? null : 'guard-allow-list';
 }
 
 export function registerTestEventEndpoint(RED: NodeAPI): void {
@@ -116,9 +155,11 @@ export function registerTestEventEndpoint(RED: NodeAPI): void {
       const [secret] = receiver.secrets();
       // Nothing to sign with: the editor tells where the secret goes (or that a typed one is not deployed yet).
       if (secret === undefined) return fail(res, 409, 'no-secret');
+      const target = loopbackTarget(RED, receiver.url);
+      const guard = guardAgainst(RED, receiver, target);
+      if (guard) return fail(res, 409, guard, { host: target.host, proxies: String(receiver.trustedProxies) });
 
       const body = JSON.stringify(sampleEvent(request.event));
-      const target = loopbackTarget(RED, receiver.url);
       post(target, body, signBody(body, secret)).then(
         (answer) =>
           res.status(answer.status).json({ event: request.event, status: answer.status, reason: answer.reason }),

@@ -1,12 +1,64 @@
 (function () {
-  // Keep in step with PATH_PATTERN in ../http-route.ts: a literal path, no route parameters or patterns.
-  const PATH = /^\/[A-Za-z0-9._~!$&'()+,;=@%/-]+$/;
+  // The runtime's own path rule (src/lib/receiver-path.ts), so that both always agree.
+  const PATH = new RegExp(RED.settings.geneaWebhookInPathPattern ?? '^$');
+  const DEFAULT_PATH: string = '/genea';
   const { SourceAllowList } = geneaLib['source-allow-list'];
   const LIMITS = {
     maxBodyKiB: { min: 1, max: 102400 },
     dedupeMinutes: { min: 0, max: 1440 },
     trustedProxies: { min: 0, max: 10 },
+    maxEventAgeMinutes: { min: 0, max: 525600 },
   };
+
+  /** The key express finds a path under: case and a trailing slash do not tell two receivers apart. */
+  const routeKey = (path: string): string => path.trim().replace(/\/$/, '').toLowerCase();
+
+  /** Paths of the other receivers in the workspace (disabled ones listen nowhere). */
+  function otherReceiverPaths(id: string): Set<string> {
+    const paths = new Set<string>();
+    for (const node of RED.nodes.filterNodes({ type: 'genea-webhook-in' }) as Array<{
+      id: string;
+      d?: boolean;
+      url?: unknown;
+    }>) {
+      if (node.id !== id && !node.d && typeof node.url === 'string') paths.add(routeKey(node.url));
+    }
+    return paths;
+  }
+
+  /**
+   * Whether `path` (below httpNodeRoot) is one the editor's own apps serve, when both roots overlap: the
+   * runtime refuses it, as a receiver there would take the admin API's request bodies. Routes other nodes
+   * mount on the admin app are checked by the runtime only.
+   */
+  function editorServes(path: string): boolean {
+    const admin = RED.settings.geneaWebhookInAdminPaths;
+    if (!admin || admin.root === false) return false;
+    const nodeRoot = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
+    const full = `/${nodeRoot}/${path}`.replace(/\/{2,}/g, '/').toLowerCase();
+    const adminRoot = `/${admin.root}/`.replace(/\/{2,}/g, '/').toLowerCase();
+    if (!`${full}/`.startsWith(adminRoot)) return false;
+    const within = full.slice(adminRoot.length - 1);
+    return within === '/' || admin.segments.includes(within.split('/')[1] ?? '');
+  }
+
+  /** Paths of the core `http in` nodes in the workspace: the runtime refuses to share a path with one. */
+  function httpInPaths(): Set<string> {
+    const nodes = RED.nodes.filterNodes({ type: 'http in' }) as Array<{ d?: boolean; url?: unknown }>;
+    return new Set(
+      nodes
+        .filter((n) => !n.d && typeof n.url === 'string')
+        .map((n) => routeKey(`/${String(n.url).replace(/^\//, '')}`)),
+    );
+  }
+
+  /** `/genea`, else the first of `/genea-2`, `/genea-3`, ... that no other receiver uses. */
+  function freePath(id: string): string {
+    const taken = new Set([...otherReceiverPaths(id), ...httpInPaths()]);
+    let path = DEFAULT_PATH;
+    for (let n = 2; taken.has(routeKey(path)); n++) path = `${DEFAULT_PATH}-${n}`;
+    return path;
+  }
 
   interface TestEventAnswer {
     /** Set when the receiver answered: its status and plain-text reason. */
@@ -39,9 +91,17 @@
     return creds?.has_secret === true;
   }
 
-  /** A whole number within `range`, as typed in the dialog; a message for anything else. */
+  /**
+   * A whole number within `range`, as typed in the dialog; a message for anything else. Missing (a flow
+   * written by hand or an older version) means the runtime's default, so it is valid too.
+   */
   function integerIn(range: { min: number; max: number }, message: string) {
-    return function (this: { _(key: string, values: Record<string, number>): string }, value: string, opt?: object) {
+    return function (
+      this: { _(key: string, values: Record<string, number>): string },
+      value: string | number | undefined,
+      opt?: object,
+    ) {
+      if (value === undefined || value === null) return true;
       const n = Number(value);
       const valid = String(value).trim() !== '' && Number.isInteger(n) && n >= range.min && n <= range.max;
       return valid || (opt ? this._(message, range) : false);
@@ -65,20 +125,25 @@
         },
       },
       url: {
-        value: '/genea',
+        value: DEFAULT_PATH,
         required: true,
         validate: function (value: string, opt) {
-          return PATH.test(value) || (opt ? this._('genea-webhook-in.validation.url') : false);
+          const path = typeof value === 'string' ? value.trim() : '';
+          if (!PATH.test(path)) return opt ? this._('genea-webhook-in.validation.url') : false;
+          if (editorServes(path)) return opt ? this._('genea-webhook-in.validation.urlEditor', { path }) : false;
+          if (otherReceiverPaths(this.id).has(routeKey(path))) {
+            return opt ? this._('genea-webhook-in.validation.urlInUse', { path }) : false;
+          }
+          const httpIn = httpInPaths().has(routeKey(path));
+          return !httpIn || (opt ? this._('genea-webhook-in.validation.urlHttpIn', { path }) : false);
         },
       },
       maxBodyKiB: {
         value: 1024,
-        required: true,
         validate: integerIn(LIMITS.maxBodyKiB, 'genea-webhook-in.validation.maxBodyKiB'),
       },
       dedupeMinutes: {
         value: 10,
-        required: true,
         validate: integerIn(LIMITS.dedupeMinutes, 'genea-webhook-in.validation.dedupeMinutes'),
       },
       allowList: {
@@ -95,6 +160,10 @@
         value: 0,
         validate: integerIn(LIMITS.trustedProxies, 'genea-webhook-in.validation.trustedProxies'),
       },
+      maxEventAgeMinutes: {
+        value: 0,
+        validate: integerIn(LIMITS.maxEventAgeMinutes, 'genea-webhook-in.validation.maxEventAgeMinutes'),
+      },
     },
     inputs: 0,
     outputs: 2,
@@ -110,6 +179,10 @@
     },
     labelStyle: function () {
       return this.name ? 'node_label_italic' : '';
+    },
+    onadd: function () {
+      // A receiver dropped from the palette gets a path no other receiver in the workspace has.
+      this.url = freePath(this.id);
     },
     oneditprepare: function () {
       // The jQuery handlers below get their element as `this`: take the node's catalog and id now.
