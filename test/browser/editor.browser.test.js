@@ -263,8 +263,8 @@ describe('the editor in a real browser', function () {
 
   it('loads the demo and every example with every node valid (optional properties may be missing)', async function () {
     // Flows written by hand, by the demo and by older versions leave out optional properties: the runtime takes
-    // their defaults, so the editor must show no invalid triangle for them. Only an example's config node may
-    // wait for the user's secret.
+    // their defaults, so the editor must show no invalid triangle for them. Only an example's config node (and so
+    // its receiver) may wait for the user's secret.
     const examplesDir = path.join(__dirname, '..', '..', 'examples');
     const flows = [
       { name: 'demo', nodes: demoFlow('browser-demo-secret'), secretIncluded: true },
@@ -286,6 +286,9 @@ describe('the editor in a real browser', function () {
           const properties = Object.entries(node._def.defaults)
             .filter(([prop, def]) => def.validate && def.validate.call(node, node[prop], {}) !== true)
             .map(([prop]) => prop);
+          // A receiver is invalid while its config node waits for the secret too.
+          if (!secretIncluded && properties.join() === 'config' && RED.nodes.node(node.config)?.valid === false)
+            continue;
           found.push(`${name}: ${node.type} ${node.name || node.id} (${properties.join(', ') || 'credentials'})`);
         }
       }

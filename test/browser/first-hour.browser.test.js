@@ -24,6 +24,7 @@ const flow = [
     dedupeMinutes: 10,
     allowList: '',
     trustedProxies: 0,
+    maxEventAgeMinutes: 0,
     x: 160,
     y: 80,
     wires: [[], []],

@@ -262,6 +262,7 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
   // After the examples' own checks (a suite's tests run before its child suites): these send more events.
   describe('comments', function () {
     it("their comments' sender commands work as written, in the user dir, with every option they show", async function () {
+      this.timeout(240_000); // some twenty runs of npx
       for (const [name, nodes] of Object.entries(examples)) {
         const info = nodes.map((node) => node.info ?? '').find((text) => text.includes('Try it without Genea'));
         assert.ok(info, `${name}: a comment says how to try it`);
