@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds what Node-RED loads into nodes/: runtime code (tsc, CommonJS; src/lib → nodes/lib,
 // src/nodes/<set> → nodes/<set>, src/cli → nodes/cli, the package's commands), and per node set an .html
-// made of its dialog template plus its compiled editor script, with icons/ and locales/. An editor script that
-// names a core module as `geneaLib['<module>']` gets that module's compiled code inlined before it (see
+// made of its dialog template plus its compiled editor scripts, with icons/ and locales/. Editor scripts that
+// name a core module as `geneaLib['<module>']` get that module's compiled code inlined before them (see
 // src/types/editor-globals.d.ts), so the editor checks a field with the runtime's own code.
 // `--source-maps` also writes .js.map files whose sources point at src/ (for coverage; `npm test` uses it);
 // a plain build, which is what `npm pack` and `npm publish` run, ships none.
@@ -79,9 +79,19 @@ for (const set of fs.readdirSync(src)) {
   const template = fs
     .readFileSync(path.join(editorDir, 'template.html'), 'utf8')
     .replace(/^ *<!-- include: ([\w.-]+) -->\n/gm, (_, part) => fs.readFileSync(path.join(editorDir, part), 'utf8'));
+  // Every editor script of the set, index.js (which registers the node types) last: it may use the others.
+  const scriptDir = path.join(editorOut, set, 'editor');
   const script = fs
-    .readFileSync(path.join(editorOut, set, 'editor', 'index.js'), 'utf8')
-    .replace(/^"use strict";\n/, '');
+    .readdirSync(scriptDir)
+    .filter((file) => file.endsWith('.js'))
+    .sort((a, b) => Number(a === 'index.js') - Number(b === 'index.js') || a.localeCompare(b))
+    .map((file) =>
+      fs
+        .readFileSync(path.join(scriptDir, file), 'utf8')
+        .replace(/^"use strict";\n/, '')
+        .trimEnd(),
+    )
+    .join('\n\n');
   fs.writeFileSync(
     path.join(out, set, `${set}.html`),
     `${template.trimEnd()}\n\n<script type="text/javascript">\n${withCoreModules(script).trimEnd()}\n</script>\n`,

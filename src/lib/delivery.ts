@@ -21,12 +21,12 @@ export type DeliveryVerdict =
       readonly status: 200;
       readonly reason: string;
       readonly duplicate: boolean;
+      /** Which secret the signature matched: 0 the current one, 1 the previous one (a rotation under way). */
+      readonly secretIndex: number;
       /** What identifies the event in the duplicate window (see `duplicateKey`). */
       readonly key: string;
       readonly event: GeneaEvent;
       readonly summary: GeneaSummary;
-      /** Which secret the signature matched: 0 the current one, 1 the previous one (a key rotation under way). */
-      readonly secretIndex: number;
     }
   | (Rejection & { readonly accepted: false });
 
@@ -73,12 +73,17 @@ export function duplicateKey(event: GeneaEvent, body: Buffer): string {
   return `body:${createHash('sha256').update(body).digest('base64')}`;
 }
 
-function parseObject(body: Buffer): Record<string, unknown> | null {
-  // Tolerate a UTF-8 byte-order mark; JSON.parse does not.
+/** The body as JSON text: UTF-8, a byte-order mark tolerated (JSON.parse does not). */
+export function bodyText(body: Buffer): string {
   const start = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  return body.toString('utf8', start);
+}
+
+/** The JSON object a delivery's body holds, or `null` when it holds anything else. */
+export function parseEventBody(body: Buffer): Record<string, unknown> | null {
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8', start));
+    value = JSON.parse(bodyText(body));
   } catch {
     return null;
   }
@@ -121,7 +126,7 @@ export function processDelivery(
     if (check.problem === 'missing') return refuse(REJECTIONS.missingSignature);
     return refuse(check.problem === 'malformed' ? REJECTIONS.malformedSignature : REJECTIONS.wrongSignature);
   }
-  const event = parseObject(body);
+  const event = parseEventBody(body);
   if (event === null) return refuse(REJECTIONS.notJsonObject);
   const { maxEventAgeMs = 0 } = options;
   const stale = maxEventAgeMs > 0 ? staleness(event, maxEventAgeMs, options.now ?? Date.now()) : null;
@@ -133,9 +138,9 @@ export function processDelivery(
     status: 200,
     reason: duplicate ? 'Duplicate: already accepted' : 'Accepted',
     duplicate,
+    secretIndex: check.secretIndex,
     key,
     event,
     summary: summarise(event),
-    secretIndex: check.secretIndex,
   };
 }

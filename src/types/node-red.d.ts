@@ -53,6 +53,20 @@ declare module '@node-red/editor-client' {
     geneaWebhookInAdminPaths?: { root: string | false; segments: string[] };
   }
 
+  interface Sidebar {
+    /** `addTab` as Node-RED 4/5 take it: `onchange` runs each time the tab is shown. */
+    addTab(options: {
+      id: string;
+      label?: string;
+      name: string;
+      content?: HTMLElement;
+      toolbar?: HTMLElement;
+      enableOnEdit?: boolean;
+      iconClass?: string;
+      onchange?: () => void;
+    }): void;
+  }
+
   /** Settings this package's runtime exports to the editor (`registerType(..., { settings })`). */
   interface SettingsWithData {
     geneaAccessGrantedTimeZones?: string[];

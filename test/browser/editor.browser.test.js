@@ -5,12 +5,14 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { PACKAGE, catalog, startEditor } = require('../support/editor-browser');
+const { NodeRedProcess } = require('../support/red-process');
+const { launchBrowser, screenshot } = require('../support/browser');
+const { catalog } = require('../support/editor-browser');
 const { demoFlow } = require('../../scripts/demo-flow');
 
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
-const screenshotDir = process.env.GENEA_SCREENSHOTS ? path.resolve(process.env.GENEA_SCREENSHOTS) : null;
+const PACKAGE = require('../../package.json').name;
 
 describe('the editor in a real browser', function () {
   this.timeout(90_000);
@@ -21,10 +23,6 @@ describe('the editor in a real browser', function () {
   let receiverId;
   /** Palette labels by node type, as the English editor shows them. */
   const englishLabels = new Map();
-
-  async function screenshot(locator, name) {
-    if (screenshotDir) await locator.screenshot({ path: path.join(screenshotDir, name), animations: 'disabled' });
-  }
 
   /** Drags a palette node onto the workspace at (x, y) of the chart, as a user does; resolves with its id. */
   async function dropFromPalette(type, x, y) {
@@ -80,8 +78,11 @@ describe('the editor in a real browser', function () {
   }
 
   before(async function () {
-    if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
-    ({ red, browser, types } = await startEditor());
+    // No first-run prompts (update notifications, the welcome tour) between the user and the editor.
+    red = await NodeRedProcess.start({ settings: { telemetry: { enabled: false }, editorTheme: { tours: false } } });
+    const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
+    types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
+    browser = await launchBrowser();
   });
   after(async function () {
     await browser?.close();

@@ -1,13 +1,11 @@
 'use strict';
-// Node-RED's real editor in headless Debian Chromium (playwright-core, no browser download) against a real
-// Node-RED process with the packed package installed: what the browser tests share.
+// Node-RED's real editor (Chromium from ./browser) against a real Node-RED process with the packed package
+// installed, in a language of the test's choosing.
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { chromium } = require('playwright-core');
 const { NodeRedProcess } = require('./red-process');
+const { launchBrowser } = require('./browser');
 
-const CHROMIUM = '/usr/bin/chromium';
 const PACKAGE = require('../../package.json').name;
 
 /** A message catalog of the built package, e.g. catalog('genea-webhook-in', 'de'). */
@@ -18,30 +16,13 @@ function catalog(set, lang) {
 
 /** Starts Node-RED (no first-run prompts) and Chromium; resolves with both and the package's node types. */
 async function startEditor() {
-  try {
-    execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
-  } catch {
-    throw new Error(`The browser test needs Chromium at ${CHROMIUM}; scripts/ensure-chromium.sh could not provide it.`);
-  }
   // No first-run prompts (update notifications, the welcome tour) between the user and the editor.
   const red = await NodeRedProcess.start({
     settings: { telemetry: { enabled: false }, editorTheme: { tours: false } },
   });
   const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
   const types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-  return { red, browser, types };
+  return { red, browser: await launchBrowser(), types };
 }
 
 /** A new page of the editor in `locale`, once the Genea palette category is there. */
@@ -54,4 +35,4 @@ async function openEditor(browser, red, locale) {
   return page;
 }
 
-module.exports = { CHROMIUM, PACKAGE, catalog, startEditor, openEditor };
+module.exports = { PACKAGE, catalog, startEditor, openEditor };

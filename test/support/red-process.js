@@ -174,11 +174,15 @@ class NodeRedProcess {
     });
   }
 
-  /** POST /flows over the admin API; resolves once Node-RED reports the flows started. */
-  async deploy(flows, type = 'full') {
+  /** POST /flows over the admin API (with `token` from login() under adminAuth); resolves once the flows started. */
+  async deploy(flows, type = 'full', token = undefined) {
     const started = this.log.split(/Started (?:flows|modified nodes|modified flows)/).length;
     const res = await this.request('POST', this.adminUrl('/flows'), {
-      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': type },
+      headers: {
+        'Content-Type': 'application/json',
+        'Node-RED-Deployment-Type': type,
+        ...(token && { Authorization: `Bearer ${token}` }),
+      },
       body: JSON.stringify(flows),
     });
     if (res.status !== 204 && res.status !== 200) throw new Error(`deploy answered ${res.status}: ${res.text}`);
@@ -214,6 +218,25 @@ class NodeRedProcess {
     });
   }
 
+  /**
+   * An access token of the admin API for `username` (settings with adminAuth of type credentials), whose password
+   * is "password" (see PASSWORD_HASH); `scope` as the user asks for it.
+   */
+  async login(username, scope = '*') {
+    const res = await this.request('POST', this.adminUrl('/auth/token'), {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: 'node-red-admin',
+        grant_type: 'password',
+        scope,
+        username,
+        password: 'password',
+      }).toString(),
+    });
+    if (res.status !== 200) throw new Error(`login of ${username} answered ${res.status}: ${res.text}`);
+    return JSON.parse(res.text).access_token;
+  }
+
   async getFlows() {
     return JSON.parse((await this.request('GET', this.adminUrl('/flows'))).text);
   }
@@ -247,4 +270,7 @@ class NodeRedProcess {
   }
 }
 
-module.exports = { NodeRedProcess, packageTarball, prepareUserDir, freePort };
+/** Node-RED's documented example bcrypt hash of the password "password", for adminAuth users in tests. */
+const PASSWORD_HASH = '$2a$08$zZWtXTja0fB1pzD4sHCMyOCMYz2Z6dNbM6tl8sJogENOMcxWV9DN.';
+
+module.exports = { NodeRedProcess, packageTarball, prepareUserDir, freePort, PASSWORD_HASH };

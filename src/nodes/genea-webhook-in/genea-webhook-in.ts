@@ -9,6 +9,7 @@ import type { GeneaConfigNode } from '../genea-config/config-node';
 import { ADMIN_APP_SEGMENTS, claimRoute, rawBodyAvailable, type ClaimRefusal } from './http-route';
 import { isReceiverPath, RECEIVER_PATH_PATTERN } from '../../lib/receiver-path';
 import { listeningReceivers, registerTestEventEndpoint } from './send-test-event';
+import { DeliveryRecorder, registerDeliveryInspector } from './delivery-inspector';
 import { SAMPLE_EVENT_TYPES } from '../../lib/sample-events';
 
 /** The flow-JSON contract of `genea-webhook-in`; all but `config` and `url` are optional. */
@@ -102,6 +103,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     // ("/genea · access.denied 19:02 · 1 rejected") carries data and is written in the server's language.
     let accepted = 0;
     let rejected = 0;
+    let replayed = 0;
     // The last event's type and time, formatted only when the status is drawn.
     let lastAcceptedType = '';
     let lastAcceptedAt = 0;
@@ -118,13 +120,14 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
         this.status({ fill: 'red', shape: 'ring', text: 'genea-webhook-in.status.no-secret' });
         return;
       }
-      if (accepted === 0 && rejected === 0) {
+      if (accepted === 0 && rejected === 0 && replayed === 0) {
         this.status({ fill: 'green', shape: 'ring', text: 'genea-webhook-in.status.listening' });
         return;
       }
       const parts = [url];
       if (accepted > 0) parts.push(`${lastAcceptedType} ${clock(new Date(lastAcceptedAt))}`);
       if (rejected > 0) parts.push(RED._('genea-webhook-in.status.rejected', { count: rejected }));
+      if (replayed > 0) parts.push(RED._('genea-webhook-in.status.replayed', { count: replayed }));
       if (matchedPrevious) parts.push(RED._('genea-webhook-in.status.previous-secret'));
       this.status({
         fill: lastWasRejection || matchedPrevious ? 'yellow' : 'green',
@@ -190,9 +193,13 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       req.socket.remoteAddress ??
       null;
 
-    const reject = (req: Request, res: Response, rejection: Rejection): void => {
+    // What the editor's delivery inspector shows of this receiver (never a secret or a header's value).
+    const deliveries = new DeliveryRecorder(RED, this.id);
+
+    const reject = (req: Request, res: Response, rejection: Rejection, body?: Buffer): void => {
       // A body we did not read in full is not drained: close the connection after the answer.
       answer(res, rejection.status, rejection.reason, !req.complete);
+      deliveries.record(req, sourceOf(req), rejection, body);
       rejected++;
       lastWasRejection = true;
       scheduleStatus();
@@ -269,23 +276,25 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       const body = await readBody(req, limits);
       if (!Buffer.isBuffer(body)) return reject(req, res, body);
       // Acknowledged deliveries must reach the flow; a receiver being replaced lets Genea retry instead.
-      if (closed) return reject(req, res, REJECTIONS.closing);
+      if (closed) return reject(req, res, REJECTIONS.closing, body);
 
       const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, duplicates, { maxEventAgeMs });
-      if (!verdict.accepted) return reject(req, res, verdict);
+      if (!verdict.accepted) return reject(req, res, verdict, body);
       const handingKey = `${this.id}\n${verdict.key}`;
       if (verdict.duplicate) {
         // A copy arriving while the first is being handed on gets the first one's answer.
         const first = handingOn.get(handingKey);
-        if (first && !(await first)) return reject(req, res, REJECTIONS.closing);
+        if (first && !(await first)) return reject(req, res, REJECTIONS.closing, body);
         answer(res, 200, verdict.reason, false);
+        deliveries.record(req, sourceOf(req), verdict, body);
         lastWasRejection = false;
         return;
       }
       const msg: NodeMessage & Record<string, unknown> = {
         topic: verdict.summary.type,
         payload: verdict.event,
-        genea: verdict.summary,
+        // A copy: the delivery inspector reads the summary once the flow has had the message.
+        genea: { ...verdict.summary },
         headers: req.headers,
       };
       const handedOn = handOn(msg);
@@ -295,11 +304,12 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       if (!delivered) {
         // Nothing was emitted: forget the event, so that Genea's retry of it is.
         duplicates.forget(verdict.key);
-        return reject(req, res, REJECTIONS.closing);
+        return reject(req, res, REJECTIONS.closing, body);
       }
       // Answered once the next nodes have the message, not when the flow is done: a slow flow must not make
       // Genea retry.
       answer(res, 200, verdict.reason, false);
+      deliveries.record(req, sourceOf(req), verdict, body);
       lastWasRejection = false;
       accepted++;
       lastAcceptedType = verdict.summary.type;
@@ -337,6 +347,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       closed = true;
       claim.release();
       listeningReceivers.delete(this.id);
+      deliveries.close(false);
       refuseClaim({ reason: 'route', route: other });
     };
     RED.events.on('flows:started', checkOtherRoutes);
@@ -347,6 +358,15 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       sources: sources.list,
       trustedProxies,
     });
+    // A replay from the inspector is handed on like a delivery, past the duplicate window, and counted.
+    deliveries.listen(url, async (msg) => {
+      const delivered = await handOn(msg);
+      if (delivered) {
+        replayed++;
+        scheduleStatus();
+      }
+      return delivered;
+    });
     drawStatus();
 
     this.on('close', (removed: boolean, done: () => void) => {
@@ -355,6 +375,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       clearTimeout(statusTimer);
       claim.release();
       listeningReceivers.delete(this.id);
+      deliveries.close(removed);
       if (removed) windows.delete(this.id);
       done();
     });
@@ -374,6 +395,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     },
   });
   registerTestEventEndpoint(RED);
+  registerDeliveryInspector(RED);
 };
 
 function answer(res: Response, status: number, reason: string, closeConnection: boolean): void {

@@ -184,6 +184,13 @@
       // A receiver dropped from the palette gets a path no other receiver in the workspace has.
       this.url = freePath(this.id);
     },
+    // The "Genea" sidebar tab of recent deliveries (deliveries.ts) lives as long as the type.
+    onpaletteadd: function () {
+      geneaDeliveriesSidebar.add((key, values) => this._(key, values));
+    },
+    onpaletteremove: function () {
+      geneaDeliveriesSidebar.remove();
+    },
     oneditprepare: function () {
       // The jQuery handlers below get their element as `this`: take the node's catalog and id now.
       const t: typeof this._ = (...args) => this._(...args);
@@ -201,6 +208,11 @@
         const path = String(pathInput.val() ?? '').trim();
         // copyText shows its "copied" popover on a jQuery target, and gives the focus back afterwards.
         if (PATH.test(path)) RED.clipboard.copyText(fullUrl(path), $(this), 'clipboard.copyMessageValue');
+      });
+
+      $('#genea-webhook-in-show-deliveries').on('click', (event) => {
+        event.preventDefault();
+        geneaDeliveriesSidebar.show(nodeId);
       });
 
       const select = $('#genea-webhook-in-test-event');

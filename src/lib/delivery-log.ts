@@ -1,0 +1,303 @@
+/**
+ * What a receiver remembers of its recent deliveries, for the editor's delivery inspector: a bounded list of
+ * records, newest first. Pure: the receiver hands in what it answered and knows; nothing secret gets in (no
+ * secret, no signature value, no header but the media type a hint names).
+ */
+import { bodyText, parseEventBody, REJECTIONS, type DeliveryVerdict, type Rejection } from './delivery';
+import { summarise, type GeneaSummary } from './event';
+
+/** Something the receiver knows about a delivery beyond its status, as a catalog code and English text. */
+export interface DeliveryHint {
+  readonly code: HintCode;
+  readonly text: string;
+  readonly values?: Readonly<Record<string, string>>;
+}
+
+export type HintCode =
+  | 'no-signature-header'
+  | 'previous-secret'
+  | 'content-type'
+  | 'no-content-type'
+  | 'empty-body'
+  | 'not-json'
+  | 'json-not-object'
+  | 'stale-event';
+
+/** One delivery as the admin API lists it. */
+export interface DeliveryRecord {
+  readonly id: string;
+  /** When it was answered, ISO-8601. */
+  readonly time: string;
+  /** The client address as the allow-list sees it. */
+  readonly ip: string | null;
+  readonly method: string;
+  /** Body bytes received; `null` when the body was not read. */
+  readonly bytes: number | null;
+  readonly status: number;
+  readonly reason: string;
+  readonly hint?: DeliveryHint;
+  /** Set when the signature was valid and the body an event. */
+  readonly type?: string;
+  readonly uuid?: string | null;
+  readonly action?: string | null;
+  readonly message?: string | null;
+  readonly duplicate?: boolean;
+  /** Whether its event is still kept (see `eventBudgetBytes`), so it can be shown and replayed. */
+  readonly replayable?: boolean;
+  /** How often it was replayed. */
+  readonly replays?: number;
+}
+
+/** One delivery with its event, for the detail view. */
+export interface DeliveryDetail extends DeliveryRecord {
+  readonly event?: Record<string, unknown>;
+}
+
+export interface DeliveryCounts {
+  /** New events accepted and handed on. */
+  accepted: number;
+  /** Retries answered 200 and not handed on again. */
+  duplicates: number;
+  rejected: number;
+  replayed: number;
+}
+
+/** What the receiver hands in about one answered delivery. */
+export interface DeliveryFacts {
+  readonly ip: string | null;
+  readonly method: string;
+  /** The request's Content-Type, read for the hint of a 415 only. */
+  readonly contentType?: string;
+  /** The body, when it was read. */
+  readonly body?: Buffer;
+  readonly answer: Rejection | Extract<DeliveryVerdict, { accepted: true }>;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly at: number;
+  readonly ip: string | null;
+  readonly method: string;
+  readonly bytes: number | null;
+  readonly status: number;
+  readonly reason: string;
+  readonly hint: DeliveryHint | undefined;
+  /** Copied from the summary when accepted: the flow may change the message's own. */
+  readonly event: Pick<GeneaSummary, 'type' | 'uuid' | 'action' | 'message'> | undefined;
+  readonly duplicate: boolean;
+  /** A copy of the event's bytes, exactly as received; dropped first when over the budget. */
+  body: Buffer | undefined;
+  replays: number;
+}
+
+export type ReplayLookup =
+  | { readonly ok: true; readonly event: Record<string, unknown>; readonly summary: GeneaSummary }
+  | { readonly ok: false; readonly problem: 'unknown' | 'rejected' | 'not-kept' };
+
+/** Ids are unique within the process, across receivers and clears, so that a stale one is never another's. */
+let lastId = 0;
+
+const MAX_HINT_VALUE_LENGTH = 100;
+
+export class DeliveryLog {
+  /** Oldest first; at most `capacity`. */
+  private readonly entries: Entry[] = [];
+  private keptBytes = 0;
+  readonly counts: DeliveryCounts = { accepted: 0, duplicates: 0, rejected: 0, replayed: 0 };
+
+  constructor(
+    readonly capacity = 50,
+    /** The most event bytes kept: big bodies lose their event, oldest first, before memory grows. */
+    readonly eventBudgetBytes = 4 * 1024 * 1024,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Records one answered delivery; returns its id. */
+  add(facts: DeliveryFacts): string {
+    const { answer } = facts;
+    const accepted = 'accepted' in answer && answer.accepted;
+    const duplicate = accepted && answer.duplicate;
+    let body: Buffer | undefined;
+    if (accepted && facts.body && facts.body.length <= this.eventBudgetBytes) {
+      // A copy: the received Buffer may be a view of a much larger socket read. Small ones share a slab of
+      // Node's 8 KiB pool (the cheapest copy); larger ones get their own memory.
+      body = Buffer.from(facts.body);
+    }
+    const entry: Entry = {
+      id: String(++lastId),
+      at: this.now(),
+      ip: facts.ip,
+      method: facts.method,
+      bytes: facts.body ? facts.body.length : null,
+      status: answer.status,
+      reason: answer.reason,
+      hint: deliveryHint(facts),
+      event: accepted
+        ? {
+            type: answer.summary.type,
+            uuid: answer.summary.uuid,
+            action: answer.summary.action,
+            message: answer.summary.message,
+          }
+        : undefined,
+      duplicate,
+      body,
+      replays: 0,
+    };
+    if (!accepted) this.counts.rejected++;
+    else if (duplicate) this.counts.duplicates++;
+    else this.counts.accepted++;
+
+    this.entries.push(entry);
+    this.keptBytes += body?.length ?? 0;
+    if (this.entries.length > this.capacity) this.keptBytes -= this.entries.shift()?.body?.length ?? 0;
+    for (let i = 0; this.keptBytes > this.eventBudgetBytes; i++) {
+      this.keptBytes -= this.entries[i].body?.length ?? 0;
+      this.entries[i].body = undefined;
+    }
+    return entry.id;
+  }
+
+  /** Every record, newest first, without events. */
+  list(): DeliveryRecord[] {
+    const records: DeliveryRecord[] = [];
+    for (let i = this.entries.length - 1; i >= 0; i--) records.push(listed(this.entries[i]));
+    return records;
+  }
+
+  /** One record with its event (when kept), or `undefined` for an id not (or no longer) here. */
+  detail(id: string): DeliveryDetail | undefined {
+    const entry = this.find(id);
+    if (!entry) return undefined;
+    const event = entry.body && parseEventBody(entry.body);
+    return event ? { ...listed(entry), event } : listed(entry);
+  }
+
+  /** The event of `id`, parsed afresh (a new object each time, whatever the flow did to the last one). */
+  replayable(id: string): ReplayLookup {
+    const entry = this.find(id);
+    if (!entry) return { ok: false, problem: 'unknown' };
+    if (!entry.event) return { ok: false, problem: 'rejected' };
+    const event = entry.body && parseEventBody(entry.body);
+    if (!event) return { ok: false, problem: 'not-kept' };
+    return { ok: true, event, summary: summarise(event) };
+  }
+
+  /** Counts a replay of `id`; returns the record as listed now. */
+  replayed(id: string): DeliveryRecord | undefined {
+    const entry = this.find(id);
+    if (!entry) return undefined;
+    entry.replays++;
+    this.counts.replayed++;
+    return listed(entry);
+  }
+
+  /** Forgets every record and zeroes the counts. */
+  clear(): void {
+    this.entries.length = 0;
+    this.keptBytes = 0;
+    Object.assign(this.counts, { accepted: 0, duplicates: 0, rejected: 0, replayed: 0 });
+  }
+
+  private find(id: string): Entry | undefined {
+    // Ids grow with time: the newest are the likeliest to be asked for.
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i].id === id) return this.entries[i];
+    return undefined;
+  }
+}
+
+function listed(entry: Entry): DeliveryRecord {
+  const record: DeliveryRecord = {
+    id: entry.id,
+    time: new Date(entry.at).toISOString(),
+    ip: entry.ip,
+    method: entry.method,
+    bytes: entry.bytes,
+    status: entry.status,
+    reason: entry.reason,
+    ...(entry.hint && { hint: entry.hint }),
+  };
+  if (!entry.event) return record;
+  return {
+    ...record,
+    ...entry.event,
+    duplicate: entry.duplicate,
+    replayable: entry.body !== undefined,
+    replays: entry.replays,
+  };
+}
+
+/** Text from a request for a hint: cut short and printable. */
+function printable(text: string): string {
+  return text
+    .trim()
+    .slice(0, MAX_HINT_VALUE_LENGTH)
+    .replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** The media type of a Content-Type header, without parameters. */
+function mediaType(header: string): string {
+  const semi = header.indexOf(';');
+  return printable(semi === -1 ? header : header.slice(0, semi));
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/**
+ * What the receiver knows about a delivery beyond its status, from facts it has, never a guess: no signature
+ * header at all, the previous secret, the content type it refused, what the body held instead of an object, the
+ * event_time of an event refused as too old.
+ */
+export function deliveryHint(facts: DeliveryFacts): DeliveryHint | undefined {
+  const { answer } = facts;
+  if ('accepted' in answer && answer.accepted) {
+    return answer.secretIndex === 1
+      ? {
+          code: 'previous-secret',
+          text: 'Signed with the previous secret: once Genea signs with the new one, remove the previous secret',
+        }
+      : undefined;
+  }
+  switch (answer.reason) {
+    case REJECTIONS.missingSignature.reason:
+      return {
+        code: 'no-signature-header',
+        text: 'There was no X-Sequr-Signature header at all (a proxy in front may strip it)',
+      };
+    case REJECTIONS.unsupportedType.reason: {
+      const type = facts.contentType ? mediaType(facts.contentType) : '';
+      return type === ''
+        ? { code: 'no-content-type', text: 'Sent without a Content-Type header' }
+        : { code: 'content-type', text: `Sent as ${type}`, values: { type } };
+    }
+    case REJECTIONS.notJsonObject.reason: {
+      if (!facts.body) return undefined;
+      const text = bodyText(facts.body);
+      if (text.trim() === '') return { code: 'empty-body', text: 'The body was empty' };
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return { code: 'not-json', text: 'The body is not valid JSON' };
+      }
+      const kind = jsonKind(value);
+      return { code: 'json-not-object', text: `The body is valid JSON, but ${kind}, not an object`, values: { kind } };
+    }
+    case REJECTIONS.staleEvent.reason: {
+      // Refused after its signature was verified: the event_time is Genea's own.
+      const time = facts.body && parseEventBody(facts.body)?.event_time;
+      if (typeof time !== 'string') return undefined;
+      const value = printable(time);
+      return { code: 'stale-event', text: `Its event_time was ${value}`, values: { time: value } };
+    }
+    default:
+      return undefined;
+  }
+}

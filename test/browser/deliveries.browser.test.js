@@ -1,0 +1,161 @@
+'use strict';
+// The "Genea" sidebar tab of recent deliveries in Node-RED's real editor (headless Chromium, real Node-RED process):
+// reached from the receiver's dialog, rows arriving live as deliveries come in over HTTP, a row's event and hint,
+// its replay, and clearing the list. With GENEA_SCREENSHOTS=<dir> it saves the README's screenshot of the tab.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { NodeRedProcess } = require('../support/red-process');
+const { launchBrowser, screenshot } = require('../support/browser');
+const { opensslSignature } = require('../support/openssl');
+const events = require('../fixtures/events');
+
+const SECRET = 'browser-deliveries-secret-93d0';
+const catalog = (lang) =>
+  JSON.parse(
+    fs.readFileSync(
+      path.join(__dirname, '..', '..', 'nodes', 'genea-webhook-in', 'locales', lang, 'genea-webhook-in.json'),
+      'utf8',
+    ),
+  )['genea-webhook-in'];
+const strings = catalog('en-US');
+
+describe('the Genea deliveries sidebar in a real browser', function () {
+  this.timeout(90_000);
+  let red;
+  let browser;
+  let page;
+
+  async function deliver(event, { signed = true } = {}) {
+    const body = Buffer.from(JSON.stringify(event));
+    const headers = { 'Content-Type': 'application/json' };
+    if (signed) headers['X-Sequr-Signature'] = opensslSignature(body, SECRET);
+    return (await red.request('POST', red.url('/genea'), { headers, body })).status;
+  }
+
+  const rows = () => page.locator('[data-receiver="rx"] .genea-deliveries-row');
+
+  before(async function () {
+    red = await NodeRedProcess.start({ settings: { telemetry: { enabled: false }, editorTheme: { tours: false } } });
+    await red.deploy([
+      { id: 'tab', type: 'tab', label: 'Genea' },
+      { id: 'cfg', type: 'genea-config', name: 'Genea', credentials: { secret: SECRET } },
+      {
+        id: 'rx',
+        type: 'genea-webhook-in',
+        z: 'tab',
+        name: 'Front office',
+        config: 'cfg',
+        url: '/genea',
+        x: 160,
+        y: 100,
+        wires: [['debug'], []],
+      },
+      { id: 'debug', type: 'debug', z: 'tab', active: true, complete: 'true', x: 420, y: 100, wires: [] },
+    ]);
+    browser = await launchBrowser();
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: red.url('/').slice(0, -1) });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(red.url('/'));
+  });
+  after(async function () {
+    await browser?.close();
+    await red?.dispose();
+  });
+
+  it("opens from the receiver's dialog and shows the deployed receiver", async function () {
+    await page.locator('[id="rx"] .red-ui-flow-node').first().dblclick();
+    const link = page.locator('#genea-webhook-in-show-deliveries');
+    assert.equal((await link.innerText()).trim(), strings.deliveries.show);
+    await link.click();
+    await page.click('#node-dialog-cancel');
+    const receiver = page.locator('[data-receiver="rx"]');
+    await receiver.waitFor();
+    assert.equal(await receiver.locator('.genea-deliveries-name').innerText(), 'Front office');
+    assert.equal(await receiver.locator('.genea-deliveries-header code').innerText(), '/genea');
+    await receiver.locator('.genea-deliveries-empty').getByText(strings.deliveries.none).waitFor();
+  });
+
+  it('shows deliveries as they arrive, newest first, without a reload', async function () {
+    const navigations = [];
+    page.on('framenavigated', (frame) => navigations.push(frame.url()));
+    assert.equal(await deliver({ ...events.granted, uuid: 'browser-granted-1' }), 200);
+    assert.equal(await deliver({ ...events.denied, uuid: 'browser-denied-1' }), 200);
+    assert.equal(await deliver({ ...events.denied, uuid: 'browser-denied-1' }), 200);
+    assert.equal(await deliver({ ...events.granted, uuid: 'browser-unsigned' }, { signed: false }), 401);
+    await rows().nth(3).waitFor();
+    const lines = await rows().locator('.genea-deliveries-line').allInnerTexts();
+    assert.match(lines[0], /401\s+Missing X-Sequr-Signature header/);
+    assert.match(lines[1], /200\s+access\.denied\s+browser-denied-1\s+duplicate/);
+    assert.match(lines[2], /200\s+access\.denied\s+browser-denied-1/);
+    assert.doesNotMatch(lines[2], /duplicate/);
+    assert.match(lines[3], /200\s+access\.granted\s+browser-granted-1/);
+    const counts = await page.locator('[data-receiver="rx"] .genea-deliveries-counts').innerText();
+    assert.equal(counts, '2 accepted · 1 duplicates · 1 rejected · 0 replayed');
+    assert.deepEqual(navigations, [], 'no reload');
+  });
+
+  it("shows a rejected row's reason and hint", async function () {
+    await rows().nth(0).locator('.genea-deliveries-line').click();
+    const detail = rows().nth(0).locator('.genea-deliveries-detail');
+    await detail.getByText(strings.deliveries.hints['no-signature-header']).waitFor();
+    assert.match(await detail.innerText(), /Missing X-Sequr-Signature header/);
+    assert.equal(await detail.locator('.genea-deliveries-replay').count(), 0, 'nothing to replay');
+  });
+
+  it('opens a row as JSON, copies it, and replays it to the flow', async function () {
+    const row = rows().nth(3);
+    await row.locator('.genea-deliveries-line').click();
+    const json = row.locator('.genea-deliveries-event');
+    await json.getByText('"uuid": "browser-granted-1"').waitFor();
+    assert.deepEqual(JSON.parse(await json.innerText()), { ...events.granted, uuid: 'browser-granted-1' });
+    assert.equal(await rows().locator('.genea-deliveries-detail').count(), 1, 'one row open at a time');
+    await screenshot(page.locator('#red-ui-sidebar'), 'deliveries-sidebar.png');
+
+    await row.locator('.genea-deliveries-copy').click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.deepEqual(JSON.parse(copied), { ...events.granted, uuid: 'browser-granted-1' });
+
+    await row.locator('.genea-deliveries-replay').click();
+    await page
+      .locator('.red-ui-notification')
+      .getByText(strings.deliveries.replayed.replace('__type__', 'access.granted'))
+      .waitFor();
+    // The count comes back live from the runtime, and the open row stays open.
+    await row.locator('.genea-deliveries-replays').getByText('replayed 1×').waitFor();
+    await row.locator('.genea-deliveries-event').waitFor();
+    const counts = await page.locator('[data-receiver="rx"] .genea-deliveries-counts').innerText();
+    assert.match(counts, /1 replayed$/);
+    await page.keyboard.press('Control+g'); // ctrl-g d: the debug sidebar shows the replayed message
+    await page.keyboard.press('d');
+    await page.locator('.red-ui-debug-msg').getByText('replay').first().waitFor();
+  });
+
+  it('speaks German to a German browser', async function () {
+    const german = catalog('de');
+    const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1400, height: 1000 } });
+    const dePage = await context.newPage();
+    dePage.setDefaultTimeout(15_000);
+    await dePage.goto(red.url('/'));
+    await dePage.locator('[id="rx"] .red-ui-flow-node').first().dblclick();
+    await dePage.locator('#genea-webhook-in-show-deliveries').getByText(german.deliveries.show).click();
+    const counts = dePage.locator('[data-receiver="rx"] .genea-deliveries-counts');
+    await counts.waitFor();
+    assert.match(await counts.innerText(), /^2 angenommen · 1 Wiederholungen · 1 abgewiesen · 1 erneut gesendet$/);
+    await dePage.locator('[data-receiver="rx"] .genea-deliveries-line').first().click();
+    await dePage.getByText(german.deliveries.hints['no-signature-header']).waitFor();
+    await context.close();
+  });
+
+  it("clears a receiver's list", async function () {
+    await page.evaluate(() => RED.sidebar.show('genea-deliveries'));
+    await page.click('[data-receiver="rx"] .genea-deliveries-clear');
+    await page.locator('[data-receiver="rx"] .genea-deliveries-empty').waitFor();
+    assert.equal(await rows().count(), 0);
+    const list = await red.request('GET', red.adminUrl('/genea-webhook-in/rx/deliveries'));
+    assert.deepEqual(JSON.parse(list.text), []);
+    assert.ok(!(await page.content()).includes(SECRET));
+  });
+});
