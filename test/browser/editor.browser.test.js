@@ -313,6 +313,9 @@ describe('the editor in a real browser', function () {
     await typeInto('#node-input-url', '/genea-3');
     await page.waitForSelector('#node-input-url:not(.input-error)');
     await page.click('#node-dialog-cancel');
+    // The tray must be gone before the node takes a double click again (the editor shade covers it meanwhile).
+    await page.waitForSelector('#node-input-url', { state: 'detached' });
+    await page.waitForSelector('#red-ui-editor-shade', { state: 'hidden' });
     // A core http in node's path (written without its leading slash) is taken too.
     await page.evaluate(() => RED.nodes.import([{ id: 'core-in', type: 'http in', url: 'shared-in', method: 'post' }]));
     await nodeShape(added).dblclick();
