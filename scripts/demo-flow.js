@@ -62,7 +62,7 @@ function demoFlow(secret) {
       config: 'genea-demo-config',
       url: DEMO_PATH,
       x: 140,
-      y: 240,
+      y: 280,
       wires: [
         [
           'genea-demo-all-debug',
@@ -70,6 +70,7 @@ function demoFlow(secret) {
           'genea-demo-denied',
           'genea-demo-anti-passback',
           'genea-demo-resources',
+          'genea-demo-doors',
         ],
         ['genea-demo-rejected-debug'],
       ],
@@ -93,7 +94,11 @@ function demoFlow(secret) {
       resourceTypes: [],
     }),
     debug('genea-demo-resources-debug', 'resource changes', 340),
-    debug('genea-demo-rejected-debug', 'rejected deliveries', 400, 420),
+    filter('genea-demo-doors', 'genea-door-event', 'door events', 400, {
+      kinds: ['forced_open', 'held_open', 'alarm', 'secured', 'mode_changed', 'quick_grant'],
+    }),
+    debug('genea-demo-doors-debug', 'door events', 400),
+    debug('genea-demo-rejected-debug', 'rejected deliveries', 460, 420),
   ];
 }
 

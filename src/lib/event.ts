@@ -14,9 +14,20 @@ export const GENEA_EVENT_TYPES = [
   'resource.deleted',
   'resource.installed',
   'resource.uninstalled',
+  'door.forced_open',
+  'door.held_open',
+  'door.alarm',
+  'door.secured',
+  'door.mode_changed',
+  'door.quick_grant',
+  'device.status',
   'other',
 ] as const;
 export type GeneaEventType = (typeof GENEA_EVENT_TYPES)[number];
+
+/** The states of a door alarm (`SEQUR_DOOR_POSITION_SENSOR_ALARM`) that Genea reports in `additional_info`. */
+export const DOOR_ALARM_STATES = ['forced_open', 'held_open'] as const;
+export type DoorAlarmState = (typeof DOOR_ALARM_STATES)[number];
 
 export const RESOURCE_ACTIONS = ['created', 'updated', 'deleted', 'installed', 'uninstalled'] as const;
 export type ResourceAction = (typeof RESOURCE_ACTIONS)[number];
@@ -154,6 +165,9 @@ export interface SummaryRef {
   uuid: string | null;
 }
 
+/** The summary's `door`; on door and device events also the door's `door_status` (`OPEN`, `CLOSED`). */
+export type SummaryDoor = SummaryRef & { status?: string | null };
+
 /** `msg.genea`: a normalised summary of one event. */
 export interface GeneaSummary {
   type: GeneaEventType;
@@ -167,10 +181,20 @@ export interface GeneaSummary {
   /** Denials only: the upper-case reason code, e.g. `CARD_NOT_FOUND`. */
   reason?: string;
   user?: SummaryRef & { email: string | null; type: string | null };
-  door?: SummaryRef;
+  door?: SummaryDoor;
   location?: SummaryRef & { timezone: string | null };
   card?: SummaryRef & { type: string | null };
   resource?: SummaryRef & { type: string | null };
+  /** `door.forced_open`, `door.held_open`, `door.alarm`: the alarm's current states (empty on `door.alarm`). */
+  alarms?: DoorAlarmState[];
+  /** `door.secured`: the states that went from Yes to No. */
+  resolved?: DoorAlarmState[];
+  /** `door.mode_changed`: the new access mode, e.g. `UNLOCKED`, `CARD_ONLY`. */
+  mode?: string;
+  /** `door.mode_changed`, `door.quick_grant`: true when done through Genea's API (`actor.type` `API_KEY`). */
+  remote?: boolean;
+  /** `device.status`: whether the reader is online, set only when the event says so unambiguously. */
+  online?: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -208,9 +232,28 @@ const DENIED_MESSAGE = /^\s*(?:access denied|deny access|denied access)\b(?:\s*[
 const RESOURCE_MESSAGE = /^\s*(created|updated|deleted|installed|uninstalled)\b/i;
 const ANTI_PASSBACK = /ANTI[_\s-]?PASSBACK/i;
 
+// Door and device actions, seen in a production integration but not in Genea's docs: matched as loosely as the rest.
+const DOOR_ALARM_ACTION = /(?:^|_)DOOR_POSITION_SENSOR_ALARM$/;
+const DOOR_SECURE_ACTION = /(?:^|_)DOOR_POSITION_SENSOR_SECURE$/;
+const DOOR_MODE_ACTION = /(?:^|_)DOOR_ACCESS_MODE_(.*[A-Z0-9].*)$/;
+const QUICK_GRANT_ACTION = /(?:^|_)HOST_INITIATED_REQUEST_DOOR_USE_NOT_VERIFIED$/;
+const READER_STATUS_ACTION = /(?:^|_)READER_ONLINE_STATUS_UPDATE$/;
+
 interface Classification {
   type: GeneaEventType;
   reason?: string;
+  mode?: string;
+}
+
+/** The kind of a door or device action (`code` upper-cased); a door alarm's states are read later. */
+function classifyDoorAction(code: string): Classification | null {
+  if (DOOR_ALARM_ACTION.test(code)) return { type: 'door.alarm' };
+  if (DOOR_SECURE_ACTION.test(code)) return { type: 'door.secured' };
+  const mode = DOOR_MODE_ACTION.exec(code);
+  if (mode) return { type: 'door.mode_changed', mode: toCode(mode[1]) };
+  if (QUICK_GRANT_ACTION.test(code)) return { type: 'door.quick_grant' };
+  if (READER_STATUS_ACTION.test(code)) return { type: 'device.status' };
+  return null;
 }
 
 function denial(reason: string | null | undefined, hint: string): Classification {
@@ -234,7 +277,7 @@ function classifyFields(action: string | null, message: string | null): Classifi
     if (GRANTED_ACTION.test(code)) return { type: 'access.granted' };
     const resource = RESOURCE_ACTION.exec(code);
     if (resource) return { type: `resource.${resource[1].toLowerCase() as ResourceAction}` };
-    return { type: 'other' };
+    return classifyDoorAction(code) ?? { type: 'other' };
   }
   // Older flat payloads carry no action: classify from the message where it says enough.
   if (GRANTED_MESSAGE.test(hint)) return { type: 'access.granted' };
@@ -243,6 +286,137 @@ function classifyFields(action: string | null, message: string | null): Classifi
   const resource = RESOURCE_MESSAGE.exec(hint);
   if (resource) return { type: `resource.${resource[1].toLowerCase() as ResourceAction}` };
   return { type: 'other' };
+}
+
+/** What a state text says: `Prior : No, Current : Yes`; `null` where a part is missing or unreadable. */
+interface StateReading {
+  prior: boolean | null;
+  current: boolean | null;
+}
+
+/** `Forced Open State`, `forced_open_state`, `forcedOpenState` → `forcedopenstate`. */
+function squash(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+function flag(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string') return null;
+  const word = value.trim().toLowerCase();
+  if (word === 'yes' || word === 'true') return true;
+  if (word === 'no' || word === 'false') return false;
+  return null;
+}
+
+const PRIOR_PART = /\bprior\s*[:=]?\s*([a-z]+)/i;
+const CURRENT_PART = /\bcurrent\s*[:=]?\s*([a-z]+)/i;
+
+/** The current part of a state text (`Prior : No, Current : Yes` → `Yes`), or the whole text when it has none. */
+function currentPart(text: string): string {
+  return CURRENT_PART.exec(text)?.[1] ?? (PRIOR_PART.test(text) ? '' : text);
+}
+
+/** Reads a state in any spacing and case, as text, a boolean, or `{ prior, current }`. */
+function readState(value: unknown): StateReading {
+  if (typeof value === 'string') {
+    return { prior: flag(PRIOR_PART.exec(value)?.[1]), current: flag(currentPart(value)) };
+  }
+  if (isRecord(value)) {
+    const parts = new Map(Object.entries(value).map(([key, part]) => [squash(key), part]));
+    return { prior: flag(parts.get('prior')), current: flag(parts.get('current')) };
+  }
+  return { prior: null, current: flag(value) };
+}
+
+/** `additional_info` (or another extra) as an object: as sent, or parsed from JSON text of one. */
+function extras(value: unknown): Record<string, unknown> | null {
+  if (typeof value !== 'string') return isRecord(value) ? value : null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isRecord(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The door alarm states in `additional_info`, by their key in any case and spacing (`Forced Open State`). */
+function alarmStates(info: unknown): Map<DoorAlarmState, StateReading> {
+  const states = new Map<DoorAlarmState, StateReading>();
+  for (const [key, value] of Object.entries(extras(info) ?? {})) {
+    const name = squash(key);
+    const state: DoorAlarmState | null = name.includes('forced')
+      ? 'forced_open'
+      : name.includes('held')
+        ? 'held_open'
+        : null;
+    if (state === null) continue;
+    const reading = readState(value);
+    const known = states.get(state);
+    // The same state under two spellings: a Yes in either counts.
+    states.set(state, {
+      prior: known?.prior === true ? true : (reading.prior ?? known?.prior ?? null),
+      current: known?.current === true ? true : (reading.current ?? known?.current ?? null),
+    });
+  }
+  return states;
+}
+
+function onlineWord(value: unknown): boolean | null {
+  if (typeof value !== 'string') return null;
+  const word = currentPart(value).trim().toLowerCase();
+  return word === 'online' ? true : word === 'offline' ? false : null;
+}
+
+/**
+ * A reader's online status from the extras of `OSDP_READER_ONLINE_STATUS_UPDATE`, whose shape is not documented:
+ * a key naming `online` with a yes/no, boolean or ONLINE/OFFLINE value, or a key naming a `status` with an
+ * ONLINE/OFFLINE value. Undefined when the event says nothing of the kind, or says both.
+ */
+function onlineStatus(event: Record<string, unknown>): boolean | undefined {
+  const said = new Set<boolean>();
+  for (const source of [event.additional_info, event.event_hw_info]) {
+    for (const [key, value] of Object.entries(extras(source) ?? {})) {
+      const name = squash(key);
+      const online = name.includes('online')
+        ? (onlineWord(value) ?? readState(value).current)
+        : name.includes('status')
+          ? onlineWord(value)
+          : null;
+      if (online !== null) said.add(online);
+    }
+  }
+  return said.size === 1 ? said.has(true) : undefined;
+}
+
+/** Adds what door and device events carry to `summary`, refining a door alarm's type by its current states. */
+function addDoorDetails(summary: GeneaSummary, event: Record<string, unknown>): void {
+  const door = firstRecord(event.door);
+  if (door) summary.door = { ...ref(door, 'name'), status: text(door.door_status) };
+  switch (summary.type) {
+    case 'door.alarm': {
+      const states = alarmStates(event.additional_info);
+      const alarms = DOOR_ALARM_STATES.filter((state) => states.get(state)?.current === true);
+      summary.alarms = alarms;
+      if (alarms.length > 0) summary.type = alarms.includes('forced_open') ? 'door.forced_open' : 'door.held_open';
+      break;
+    }
+    case 'door.secured': {
+      const states = alarmStates(event.additional_info);
+      summary.resolved = DOOR_ALARM_STATES.filter(
+        (state) => states.get(state)?.prior === true && states.get(state)?.current === false,
+      );
+      break;
+    }
+    case 'door.mode_changed':
+    case 'door.quick_grant':
+      summary.remote = toCode(text(firstRecord(event.actor)?.type) ?? '') === 'API_KEY';
+      break;
+    case 'device.status': {
+      const online = onlineStatus(event);
+      if (online !== undefined) summary.online = online;
+      break;
+    }
+  }
 }
 
 function ref(source: Record<string, unknown>, nameKey: string, uuidKey = 'uuid'): SummaryRef {
@@ -269,7 +443,7 @@ export function isGeneaEvent(value: unknown): value is GeneaEvent {
 export function summarise(event: Record<string, unknown>): GeneaSummary {
   const action = text(event.event_action);
   const message = text(event.event_message);
-  const { type, reason } = classifyFields(action, message);
+  const { type, reason, mode } = classifyFields(action, message);
   const summary: GeneaSummary = {
     type,
     action,
@@ -278,6 +452,7 @@ export function summarise(event: Record<string, unknown>): GeneaSummary {
     time: isoTime(event.event_time) ?? isoTime(event.created_at),
   };
   if (reason !== undefined) summary.reason = reason;
+  if (mode !== undefined) summary.mode = mode;
 
   const actor = firstRecord(event.actor);
   if (actor && (text(actor.user_name) ?? text(actor.user_uuid) ?? text(actor.user_email)) !== null) {
@@ -305,6 +480,8 @@ export function summarise(event: Record<string, unknown>): GeneaSummary {
 
   const resource = firstRecord(event.audit_resource);
   if (resource) summary.resource = { ...ref(resource, 'name'), type: text(resource.type) };
+
+  if (type.startsWith('door.') || type === 'device.status') addDoorDetails(summary, event);
 
   return summary;
 }

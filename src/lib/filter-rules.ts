@@ -10,6 +10,17 @@ import { pickTimeZone } from './day-tracker';
 export const GRANTED_MODES = ['all', 'first-of-day', 'first-per-user-of-day'] as const;
 export type GrantedMode = (typeof GRANTED_MODES)[number];
 export const DEFAULT_RESOURCE_ACTIONS: readonly ResourceAction[] = ['created', 'updated', 'deleted'];
+/** What `genea-door-event` can pass: the `door.*` types without their prefix. */
+export const DOOR_EVENT_KINDS = [
+  'forced_open',
+  'held_open',
+  'alarm',
+  'secured',
+  'mode_changed',
+  'quick_grant',
+] as const;
+export type DoorEventKind = (typeof DOOR_EVENT_KINDS)[number];
+export const DEFAULT_DOOR_EVENT_KINDS: readonly DoorEventKind[] = ['forced_open', 'held_open', 'alarm', 'secured'];
 export const CONDITION_PROPERTIES = ['location', 'door', 'user'] as const;
 export type ConditionProperty = (typeof CONDITION_PROPERTIES)[number];
 
@@ -145,13 +156,22 @@ export function antiPassbackRule(props: Props): FilterRule {
   return rule(props, (summary) => summary.type === 'access.anti_passback');
 }
 
+/**
+ * A list property of values out of `known`, compared ignoring case: the values chosen (else `defaults`), and an
+ * error for each unknown one.
+ */
+function choices(property: string, value: unknown, known: readonly string[], defaults: readonly string[]) {
+  const chosen = list(value).map((item) => item.toLowerCase());
+  const errors: SettingError[] = chosen
+    .filter((item) => !known.includes(item))
+    .map((item) => ({ property, value: item }));
+  return { chosen: new Set(chosen.length > 0 ? chosen : defaults), errors };
+}
+
 /** `genea-resource-change`: `actions` (default created, updated, deleted), `resourceTypes` (empty: any). */
 export function resourceChangeRule(props: Props): FilterRule {
-  const chosen = list(props.actions).map((action) => action.toLowerCase());
-  const errors: SettingError[] = chosen
-    .filter((action) => !(RESOURCE_ACTIONS as readonly string[]).includes(action))
-    .map((action) => ({ property: 'actions', value: action }));
-  const types = new Set((chosen.length > 0 ? chosen : DEFAULT_RESOURCE_ACTIONS).map((action) => `resource.${action}`));
+  const actions = choices('actions', props.actions, RESOURCE_ACTIONS, DEFAULT_RESOURCE_ACTIONS);
+  const types = new Set([...actions.chosen].map((action) => `resource.${action}`));
   const resourceTypes = new Set(list(props.resourceTypes).map(toCode));
   return rule(
     props,
@@ -161,6 +181,25 @@ export function resourceChangeRule(props: Props): FilterRule {
       const type: unknown = summary.resource?.type;
       return typeof type === 'string' && resourceTypes.has(toCode(type));
     },
-    errors,
+    actions.errors,
+  );
+}
+
+/**
+ * `genea-door-event`: `kinds` (default forced_open, held_open, alarm, secured). A door alarm passes when any of
+ * its current states is a chosen kind: a door both forced and held open passes a node that wants held_open only.
+ */
+export function doorEventRule(props: Props): FilterRule {
+  const kinds = choices('kinds', props.kinds, DOOR_EVENT_KINDS, DEFAULT_DOOR_EVENT_KINDS);
+  return rule(
+    props,
+    (summary) => {
+      if (!summary.type.startsWith('door.')) return false;
+      if (kinds.chosen.has(summary.type.slice('door.'.length))) return true;
+      // msg.genea may come from elsewhere than summarise: read alarms defensively.
+      const alarms: unknown = summary.alarms;
+      return Array.isArray(alarms) && alarms.some((state) => typeof state === 'string' && kinds.chosen.has(state));
+    },
+    kinds.errors,
   );
 }

@@ -95,6 +95,21 @@ function audit(action: 'CREATED' | 'UPDATED' | 'DELETED', verb: string): GeneaEv
   });
 }
 
+/**
+ * A door or device event at the main entrance, raised by the system. Their `event_type` is not documented
+ * (Genea tells them apart by `event_action`); the samples say `DOOR`.
+ */
+function doorEvent(action: string, message: string, extra: Partial<GeneaEvent>): GeneaEvent {
+  return envelope('DOOR', action, message, { door, controller, actor: { type: 'SYSTEM' }, ...extra });
+}
+
+function doorAlarm(message: string, states: Record<string, string> | null): GeneaEvent {
+  return doorEvent('SEQUR_DOOR_POSITION_SENSOR_ALARM', message, {
+    door: { ...door, door_status: 'OPEN' },
+    additional_info: states,
+  });
+}
+
 /** A new sample event of the given kind. */
 export function sampleEvent(type: SampleEventType): GeneaEvent {
   switch (type) {
@@ -120,9 +135,43 @@ export function sampleEvent(type: SampleEventType): GeneaEvent {
       return audit('UPDATED', 'Updated');
     case 'resource.deleted':
       return audit('DELETED', 'Deleted');
+    case 'door.forced_open':
+      return doorAlarm('Door Forced Open', {
+        'Forced Open State': 'Prior : No, Current : Yes',
+        'Held Open State': 'Prior : No, Current : No',
+      });
+    case 'door.held_open':
+      return doorAlarm('Door Held Open', {
+        'Forced Open State': 'Prior : No, Current : No',
+        'Held Open State': 'Prior : No, Current : Yes',
+      });
+    case 'door.alarm':
+      return doorAlarm('Door Position Sensor Alarm', null);
+    case 'door.secured':
+      return doorEvent('SEQUR_DOOR_POSITION_SENSOR_SECURE', 'Door Secure', {
+        additional_info: {
+          'Forced Open State': 'Prior : Yes, Current : No',
+          'Held Open State': 'Prior : No, Current : No',
+        },
+      });
+    case 'door.mode_changed':
+      // Unlocked through Genea's API: the actor is the API key.
+      return doorEvent('SEQUR_DOOR_ACCESS_MODE_UNLOCKED', 'Door Access Mode Changed to Unlocked', {
+        door: { ...door, door_status: 'CLOSED' },
+        actor: { type: 'API_KEY' },
+      });
+    case 'door.quick_grant':
+      return doorEvent('SEQUR_HOST_INITIATED_REQUEST_DOOR_USE_NOT_VERIFIED', 'Remote door quick grant', {
+        actor: admin,
+      });
+    case 'device.status':
+      // The shape of the reader's new status is not documented: this sample writes it as the door alarm states are.
+      return doorEvent('OSDP_READER_ONLINE_STATUS_UPDATE', 'Reader Online Status Update', {
+        event_type: 'CONTROLLER',
+        additional_info: { 'Reader Online State': 'Prior : Yes, Current : No' },
+      });
     case 'other':
-      return envelope('DOOR', 'SEQUR_DOOR_POSITION_SENSOR_HELD_OPEN', 'Door Held Open', {
-        door: { ...door, door_status: 'OPEN' },
+      return envelope('CONTROLLER', 'SEQUR_SAMPLE_UNCLASSIFIED_EVENT', 'An event this package does not classify', {
         controller,
         actor: { type: 'SYSTEM' },
       });

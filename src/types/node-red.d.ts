@@ -73,6 +73,7 @@ declare module '@node-red/editor-client' {
     geneaAccessDeniedReasons?: string[];
     geneaResourceChangeActions?: string[];
     geneaResourceChangeTypes?: string[];
+    geneaDoorEventKinds?: string[];
   }
 }
 

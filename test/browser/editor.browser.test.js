@@ -8,6 +8,7 @@ const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
 const { launchBrowser, screenshot } = require('../support/browser');
 const { catalog } = require('../support/editor-browser');
+const gestures = require('./editor-support');
 const { demoFlow } = require('../../scripts/demo-flow');
 
 const SECRET = 'browser-test-secret-4c7e1a';
@@ -24,23 +25,7 @@ describe('the editor in a real browser', function () {
   /** Palette labels by node type, as the English editor shows them. */
   const englishLabels = new Map();
 
-  /** Drags a palette node onto the workspace at (x, y) of the chart, as a user does; resolves with its id. */
-  async function dropFromPalette(type, x, y) {
-    const before = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
-    const source = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
-    await source.scrollIntoViewIfNeeded();
-    const from = await source.boundingBox();
-    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
-    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2 + 5, { steps: 3 });
-    await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
-    await page.mouse.up();
-    const after = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
-    const added = after.filter((id) => !before.includes(id));
-    assert.equal(added.length, 1, `dropping ${type} added one node`);
-    return added[0];
-  }
+  const dropFromPalette = (type, x, y) => gestures.dropFromPalette(page, type, x, y);
 
   async function dragBetween(from, to) {
     const a = await from.boundingBox();
@@ -51,35 +36,13 @@ describe('the editor in a real browser', function () {
     await page.mouse.up();
   }
 
-  async function typeInto(selector, text) {
-    await page.fill(selector, '');
-    await page.locator(selector).pressSequentially(text);
-  }
-
-  /** Waits for a field's tooltip to say `text`: it shows when the pointer enters the field (entered again if missed). */
-  async function waitForTooltip(selector, text) {
-    for (let attempt = 1; ; attempt++) {
-      await page.mouse.move(0, 0);
-      await page.hover(selector);
-      try {
-        return await page.locator('.red-ui-popover:visible').getByText(text).waitFor({ timeout: 3_000 });
-      } catch (err) {
-        if (attempt === 3) throw err;
-      }
-    }
-  }
-
-  const nodeShape = (id) => page.locator(`[id="${id}"] .red-ui-flow-node`).first();
-
-  async function deploy() {
-    // Enabled once the editor has registered the change: a click before that would deploy nothing.
-    await page.click('#red-ui-header-button-deploy:not(.disabled)');
-    await page.waitForSelector('#red-ui-header-button-deploy.disabled');
-  }
+  const typeInto = (selector, text) => gestures.typeInto(page, selector, text);
+  const waitForTooltip = (selector, text) => gestures.waitForTooltip(page, selector, text);
+  const nodeShape = (id) => gestures.nodeShape(page, id);
+  const deploy = () => gestures.deploy(page);
 
   before(async function () {
-    // No first-run prompts (update notifications, the welcome tour) between the user and the editor.
-    red = await NodeRedProcess.start({ settings: { telemetry: { enabled: false }, editorTheme: { tours: false } } });
+    red = await NodeRedProcess.start({ settings: gestures.EDITOR_SETTINGS });
     const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
     types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
     browser = await launchBrowser();

@@ -10,7 +10,13 @@ const { spawn, execFile } = require('node:child_process');
 const { freePort } = require('../support/red-process');
 
 const projectRoot = path.resolve(__dirname, '..', '..');
-const FILTER_TYPES = ['genea-access-granted', 'genea-access-denied', 'genea-anti-passback', 'genea-resource-change'];
+const FILTER_TYPES = [
+  'genea-access-granted',
+  'genea-access-denied',
+  'genea-anti-passback',
+  'genea-resource-change',
+  'genea-door-event',
+];
 
 function processGroupAlive(pgid) {
   try {

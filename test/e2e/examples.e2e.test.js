@@ -242,6 +242,19 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     ]);
   });
 
+  it('door alarms: an alert for a door forced or held open, an all-clear once it is secure again', async function () {
+    for (const type of ['door.forced_open', 'door.mode_changed', 'door.held_open', 'access.granted', 'door.secured']) {
+      await send('/genea-doors', ['--event', type]);
+    }
+    const messages = await collector.waitFor('/chat/hooks/genea-doors', 3);
+    assert.deepEqual(messages.map((message) => message.body.text).sort(), [
+      'All clear: Main Entrance, Headquarters is secure again (was forced open)',
+      'Door forced open: Main Entrance, Headquarters',
+      'Door held open too long: Main Entrance, Headquarters',
+    ]);
+    assert.equal(messages[0].headers['x-sequr-signature'], undefined, "Genea's headers are not passed on");
+  });
+
   it('audit trail: one CSV row per created, updated and deleted resource', async function () {
     await send('/genea-audit', ['--event', 'access.granted']);
     for (const type of ['resource.created', 'resource.updated', 'resource.deleted']) {

@@ -1,10 +1,23 @@
 'use strict';
-// The four filter nodes in Node-RED (node-red-node-test-helper): every property, defaults, the
+// The filter nodes in Node-RED (node-red-node-test-helper): every property, defaults, the
 // time-zone edges of "first of the day", and input that is not a Genea event.
 const assert = require('node:assert/strict');
 const { helper, load, sign } = require('../support/helper');
 const { summarise } = require('../../nodes/lib/event');
-const { event, granted, denied, antiPassback, audit, flat, HQ, BERLIN, BEA } = require('../fixtures/event-builders');
+const {
+  event,
+  granted,
+  denied,
+  antiPassback,
+  audit,
+  flat,
+  doorEvent,
+  doorAlarm,
+  doorSecure,
+  HQ,
+  BERLIN,
+  BEA,
+} = require('../fixtures/event-builders');
 
 /**
  * Loads one filter node `f` with `props`, feeds it `messages` one at a time (each awaited until the
@@ -364,6 +377,88 @@ describe('genea filters (node)', function () {
     it('reports an unknown action and passes nothing', async function () {
       assert.deepEqual(await feed('genea-resource-change', { actions: ['created', 'renamed'] }, events), []);
       assert.equal(helper.getNode('f').status.firstCall.args[0].text, 'invalid actions');
+    });
+  });
+
+  describe('genea-door-event', function () {
+    const FORCED = 'Forced Open State';
+    const HELD = 'Held Open State';
+    const events = [
+      delivered(doorAlarm({ [FORCED]: 'Prior : No, Current : Yes' })), // 0 forced open
+      delivered(doorAlarm({ [HELD]: 'prior:no,current:YES' })), // 1 held open
+      delivered(doorAlarm({ [FORCED]: 'Current : Yes', [HELD]: 'Current : Yes' })), // 2 forced and held open
+      delivered(doorAlarm(null)), // 3 alarm without a state
+      delivered(doorSecure({ [FORCED]: 'Prior : Yes, Current : No' })), // 4 secured
+      delivered(doorEvent('SEQUR_DOOR_ACCESS_MODE_UNLOCKED', null, { actor: { type: 'API_KEY' } })), // 5 mode
+      delivered(doorEvent('SEQUR_HOST_INITIATED_REQUEST_DOOR_USE_NOT_VERIFIED', null)), // 6 quick grant
+      delivered(doorEvent('OSDP_READER_ONLINE_STATUS_UPDATE', { online: false })), // 7 reader status
+      delivered(granted()), // 8
+      delivered(event({ event_type: 'DOOR', event_action: 'SEQUR_DOOR_POSITION_SENSOR_HELD_OPEN' })), // 9 other
+    ];
+
+    it('passes forced open, held open, alarms and secured by default', async function () {
+      assert.deepEqual(await feed('genea-door-event', {}, events), [0, 1, 2, 3, 4]);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { kinds: [] }, events), [0, 1, 2, 3, 4]);
+    });
+
+    it('passes the chosen kinds; an alarm when any of its current states is chosen', async function () {
+      assert.deepEqual(await feed('genea-door-event', { kinds: ['held_open'] }, events), [1, 2]);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { kinds: ['forced_open'] }, events), [0, 2]);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { kinds: ['alarm'] }, events), [3]);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { kinds: ['mode_changed', 'Quick_Grant'] }, events), [5, 6]);
+      await helper.unload();
+      // Written by hand: one comma-separated string.
+      assert.deepEqual(await feed('genea-door-event', { kinds: 'secured, held_open' }, events), [1, 2, 4]);
+    });
+
+    it('matches location, door and user, and reads raw events as objects or JSON text', async function () {
+      const backDoor = { uuid: 'door-back', name: 'Back Door', door_status: 'OPEN' };
+      const alarm = { [HELD]: 'Current : Yes' };
+      const messages = [
+        raw(doorAlarm(alarm)), // HQ, Front Door
+        raw(JSON.stringify(doorAlarm(alarm, { door: backDoor }))),
+        raw(Buffer.from(JSON.stringify(doorAlarm(alarm, { location: [BERLIN] })))),
+        raw(JSON.stringify(doorEvent('SEQUR_DOOR_ACCESS_MODE_UNLOCKED', null, { actor: BEA }))),
+        raw(JSON.stringify(granted({ door: backDoor }))),
+      ];
+      const kinds = ['held_open', 'mode_changed'];
+      assert.deepEqual(await feed('genea-door-event', { kinds }, messages), [0, 1, 2, 3]);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { kinds, door: 'back door' }, messages), [1]);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { kinds, location: '/^berlin/i' }, messages), [2]);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { kinds, user: 'user-bea', location: 'loc-hq' }, messages), [3]);
+    });
+
+    it('passes on a matching message unchanged, counting it in the status', async function () {
+      await load([
+        { id: 'f', type: 'genea-door-event', kinds: ['secured'], wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]);
+      const msg = { ...events[4], _msgid: 'm-door', extra: { kept: true } };
+      const received = new Promise((resolve) => helper.getNode('out').on('input', resolve));
+      helper.getNode('f').receive(structuredClone(msg));
+      const passed = await received;
+      assert.deepEqual(passed, msg);
+      assert.deepEqual(passed.genea.resolved, ['forced_open']);
+      const filter = helper.getNode('f');
+      assert.deepEqual(await statusMatching(filter, /passed/), { fill: 'green', shape: 'dot', text: '1 passed' });
+    });
+
+    it('reports an unknown kind or a bad condition and passes nothing', async function () {
+      assert.deepEqual(await feed('genea-door-event', { kinds: ['forced_open', 'opened'] }, events), []);
+      let filter = helper.getNode('f');
+      assert.deepEqual(filter.status.firstCall.args[0], { fill: 'red', shape: 'ring', text: 'invalid kinds' });
+      assert.match(filter.error.firstCall.args[0], /^Invalid kinds "opened"\. Fix it in the node's dialog/);
+      await helper.unload();
+      assert.deepEqual(await feed('genea-door-event', { door: '/front(/' }, events), []);
+      filter = helper.getNode('f');
+      assert.equal(filter.status.firstCall.args[0].text, 'invalid door');
     });
   });
 

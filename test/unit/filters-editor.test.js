@@ -34,7 +34,7 @@ function instance(definitions, type, props = {}) {
 describe('genea filters (editor definitions)', function () {
   const definitions = loadDefinitions();
 
-  it('registers the four types in the Genea category with the flow-JSON contract and its defaults', function () {
+  it('registers the filter types in the Genea category with the flow-JSON contract and its defaults', function () {
     // Through JSON: the definitions live in another realm (vm), whose arrays are not this realm's.
     const defaults = (type) =>
       JSON.parse(
@@ -55,6 +55,18 @@ describe('genea filters (editor definitions)', function () {
       resourceTypes: [],
       ...conditions,
     });
+    assert.deepEqual(defaults('genea-door-event'), {
+      name: '',
+      kinds: ['forced_open', 'held_open', 'alarm', 'secured'],
+      ...conditions,
+    });
+    assert.deepEqual(Object.keys(definitions).sort(), [
+      'genea-access-denied',
+      'genea-access-granted',
+      'genea-anti-passback',
+      'genea-door-event',
+      'genea-resource-change',
+    ]);
     for (const [type, definition] of Object.entries(definitions)) {
       assert.equal(definition.category, 'Genea', type);
       assert.deepEqual([definition.inputs, definition.outputs], [1, 1], type);
@@ -90,6 +102,17 @@ describe('genea filters (editor definitions)', function () {
       label('genea-resource-change', { actions: ['deleted'], resourceTypes: ['USER', 'CARD'] }),
       'resource change: deleted · USER, CARD',
     );
+    assert.equal(label('genea-door-event', {}), 'door event');
+    assert.equal(label('genea-door-event', { kinds: ['secured', 'held_open', 'forced_open', 'alarm'] }), 'door event');
+    assert.equal(
+      label('genea-door-event', { kinds: ['forced_open', 'held_open'], door: 'Front Door' }),
+      'door event: forced open, held open · Front Door',
+    );
+    assert.equal(
+      label('genea-door-event', { kinds: ['mode_changed', 'quick_grant', 'secured'] }),
+      'door event: mode changed, quick grant +1',
+    );
+    assert.equal(definitions['genea-door-event'].label.call({ type: 'genea-door-event', _: translate }), 'door event');
     // A flow written without the optional properties still gets a label.
     assert.equal(
       definitions['genea-resource-change'].label.call({ type: 'genea-resource-change', _: translate }),
@@ -116,6 +139,10 @@ describe('genea filters (editor definitions)', function () {
     assert.equal(validate('genea-resource-change', 'actions', []), false);
     assert.equal(validate('genea-resource-change', 'actions', ['created']), true);
     assert.equal(validate('genea-resource-change', 'resourceTypes', ['USER', 'ACCESS_GROUP']), true);
+    assert.equal(validate('genea-door-event', 'kinds', ['forced_open', 'quick_grant']), true);
+    assert.equal(validate('genea-door-event', 'kinds', []), false);
+    assert.equal(validate('genea-door-event', 'kinds', ['forced_open', 'opened']), false);
+    assert.equal(validate('genea-door-event', 'kinds', 'forced_open'), false);
     // Flow JSON without the optional properties is valid: the runtime applies the defaults.
     for (const [type, definition] of Object.entries(definitions)) {
       for (const [property, { validate }] of Object.entries(definition.defaults)) {
@@ -125,7 +152,8 @@ describe('genea filters (editor definitions)', function () {
   });
 
   it('the editor uses only catalog keys that exist', function () {
-    // Keys built at runtime (`palette.${type}`, `modeShort.${mode}`) are checked by the label tests.
+    // Keys built at runtime (`palette.${type}`, `modeShort.${mode}`, `kindShort.${kind}`) are checked by the label
+    // tests; the dialog's `kind.${kind}` by the browser test.
     const keys = [...html.matchAll(/genea-filters\.[\w.-]+/g)]
       .filter((match) => html[match.index + match[0].length] !== '$')
       .map((match) => match[0]);

@@ -206,6 +206,124 @@ describe('properties: classification', function () {
   });
 });
 
+const DOOR_ACTIONS = [
+  'SEQUR_DOOR_POSITION_SENSOR_ALARM',
+  'SEQUR_DOOR_POSITION_SENSOR_SECURE',
+  'SEQUR_DOOR_ACCESS_MODE_UNLOCKED',
+  'SEQUR_HOST_INITIATED_REQUEST_DOOR_USE_NOT_VERIFIED',
+  'OSDP_READER_ONLINE_STATUS_UPDATE',
+];
+/** Texts, objects and JSON text of them, some with state-like keys and values. */
+const looseInfo = fc
+  .oneof(
+    fc.anything(),
+    fc.dictionary(
+      fc.oneof(fc.string(), fc.constantFrom('Forced Open State', 'held_open_state', 'online', 'Reader Status')),
+      fc.oneof(
+        fc.anything(),
+        fc.string(),
+        fc.constantFrom('Prior : No, Current : Yes', 'ONLINE', 'offline', 'current:'),
+      ),
+    ),
+  )
+  .chain((info) => fc.constantFrom(info, JSON.stringify(info) ?? 'undefined'));
+const spacing = fc.constantFrom('', ' ', '  ', '\t');
+const word = (text) => fc.tuple(randomCase(text), spacing, spacing).map(([w, a, b]) => `${a}${w}${b}`);
+/** A state text as Genea writes it, in any case and spacing, its Prior part sometimes missing. */
+const stateText = (prior, current) =>
+  fc
+    .tuple(
+      fc.boolean(),
+      randomCase('prior'),
+      randomCase('current'),
+      word(prior ? 'yes' : 'no'),
+      word(current ? 'yes' : 'no'),
+      spacing,
+      fc.constantFrom(':', ' : ', '='),
+      fc.constantFrom(',', ', ', ';'),
+    )
+    .map(([withPrior, p, c, pv, cv, s, colon, comma]) =>
+      withPrior ? `${s}${p}${colon}${pv}${comma}${c}${colon}${cv}` : `${c}${colon}${cv}`,
+    );
+/** `Forced Open State` in any case, with spaces, underscores or nothing between the words. */
+const stateKey = (words) =>
+  fc
+    .tuple(randomCase(words.join(' ')), fc.constantFrom(' ', '_', '', '-'))
+    .map(([key, separator]) => key.split(' ').join(separator));
+
+describe('properties: door and device events', function () {
+  const DOOR_TYPES = GENEA_EVENT_TYPES.filter((type) => type.startsWith('door.') || type === 'device.status');
+
+  it('never throw on any additional_info or event_hw_info, and say only what they read', function () {
+    fc.assert(
+      fc.property(fc.constantFrom(...DOOR_ACTIONS), looseInfo, looseInfo, fc.anything(), (action, info, hw, actor) => {
+        const summary = summarise({ event_action: action, additional_info: info, event_hw_info: hw, actor });
+        assert.ok(DOOR_TYPES.includes(summary.type), summary.type);
+        JSON.stringify(summary);
+        if (summary.alarms) {
+          const [first] = summary.alarms;
+          assert.equal(summary.type, first ? `door.${first}` : 'door.alarm', JSON.stringify(summary.alarms));
+        }
+        if ('online' in summary) assert.equal(typeof summary.online, 'boolean');
+        if (summary.remote === false) assert.notEqual(actor?.type, 'API_KEY');
+      }),
+      RUNS,
+    );
+  });
+
+  it('read any state text in any case and spacing, under any spelling of its key', function () {
+    const alarmInfo = fc
+      .record({ forcedPrior: fc.boolean(), forcedNow: fc.boolean(), heldPrior: fc.boolean(), heldNow: fc.boolean() })
+      .chain((flags) =>
+        fc.record({
+          flags: fc.constant(flags),
+          forcedKey: stateKey(['forced', 'open', 'state']),
+          heldKey: stateKey(['held', 'open', 'state']),
+          forced: stateText(flags.forcedPrior, flags.forcedNow),
+          held: stateText(flags.heldPrior, flags.heldNow),
+          asJson: fc.boolean(),
+        }),
+      );
+    fc.assert(
+      fc.property(alarmInfo, ({ flags, forcedKey, heldKey, forced, held, asJson }) => {
+        const states = { [forcedKey]: forced, [heldKey]: held };
+        const info = asJson ? JSON.stringify(states) : states;
+        const alarm = summarise({ event_action: 'SEQUR_DOOR_POSITION_SENSOR_ALARM', additional_info: info });
+        const current = [flags.forcedNow && 'forced_open', flags.heldNow && 'held_open'].filter(Boolean);
+        assert.deepEqual(alarm.alarms, current, JSON.stringify(states));
+        assert.equal(
+          alarm.type,
+          flags.forcedNow ? 'door.forced_open' : flags.heldNow ? 'door.held_open' : 'door.alarm',
+        );
+        // Resolved: Yes before (a Prior part must say so), No now.
+        const secure = summarise({ event_action: 'SEQUR_DOOR_POSITION_SENSOR_SECURE', additional_info: info });
+        const resolved = [
+          /prior/i.test(forced) && flags.forcedPrior && !flags.forcedNow && 'forced_open',
+          /prior/i.test(held) && flags.heldPrior && !flags.heldNow && 'held_open',
+        ].filter(Boolean);
+        assert.deepEqual(secure.resolved, resolved, JSON.stringify(states));
+      }),
+      RUNS,
+    );
+  });
+
+  it('set online only where a key names it, or names a status that reads ONLINE or OFFLINE', function () {
+    const unrelatedKey = fc.string().filter((key) => !/online|status/i.test(key.replace(/[^a-z0-9]/gi, '')));
+    fc.assert(
+      fc.property(fc.dictionary(unrelatedKey, fc.anything()), fc.boolean(), (info, online) => {
+        const event = { event_action: 'OSDP_READER_ONLINE_STATUS_UPDATE', additional_info: info };
+        assert.equal('online' in summarise(event), false);
+        const said = summarise({
+          ...event,
+          additional_info: { ...info, 'Reader Status': online ? 'ONLINE' : 'OFFLINE' },
+        });
+        assert.equal(said.online, online);
+      }),
+      RUNS,
+    );
+  });
+});
+
 describe('properties: constant-time comparison', function () {
   it('compares digests with crypto.timingSafeEqual, never with string equality', function () {
     const calls = [];

@@ -11,14 +11,16 @@ import {
   accessDeniedRule,
   accessGrantedRule,
   antiPassbackRule,
+  doorEventRule,
   resourceChangeRule,
+  DOOR_EVENT_KINDS,
   type FilterRule,
   type FirstOfDay,
   type SettingError,
 } from '../../lib/filter-rules';
 import { LogThrottle } from '../../lib/log-throttle';
 
-/** What differs between the four filter node types: their name, rule and the lists their dialogs offer. */
+/** What differs between the filter node types: their name, rule and the lists their dialogs offer. */
 interface FilterType {
   type: string;
   /** Reads the node's flow-JSON properties (defaults for missing ones) into what it lets through. */
@@ -44,6 +46,7 @@ const FILTER_TYPES: FilterType[] = [
     rule: resourceChangeRule,
     editorSettings: { geneaResourceChangeActions: RESOURCE_ACTIONS, geneaResourceChangeTypes: KNOWN_RESOURCE_TYPES },
   },
+  { type: 'genea-door-event', rule: doorEventRule, editorSettings: { geneaDoorEventKinds: DOOR_EVENT_KINDS } },
 ];
 
 /** The node-context key of the first-of-day memory. */

@@ -20,13 +20,18 @@
     actions: string[];
     resourceTypes: string[];
   }
+  interface DoorEventProps extends Conditions {
+    kinds: string[];
+  }
 
   const REGEX_LITERAL = /^\/(.*)\/([a-z]*)$/s;
   const CODE = /^[A-Za-z0-9_]+$/;
   const DEFAULT_ACTIONS = ['created', 'updated', 'deleted'];
+  const DOOR_KINDS = ['forced_open', 'held_open', 'alarm', 'secured', 'mode_changed', 'quick_grant'];
+  const DEFAULT_DOOR_KINDS = DOOR_KINDS.slice(0, 4);
   const COLOR = '#B5D8EE';
 
-  // Shared by the four node definitions (which stay literal objects: the flow library reads them).
+  // Shared by the node definitions (which stay literal objects: the flow library reads them).
   function italicWhenNamed(this: Instance<Conditions>): string {
     return this.name ? 'node_label_italic' : '';
   }
@@ -68,6 +73,11 @@
   /** A list property: missing (flows written without it get the default), or a list of codes. */
   function isOptionalCodeList(value: unknown): boolean {
     return value === undefined || isCodeList(value);
+  }
+
+  /** Same values, in any order. */
+  function sameSet(a: readonly string[], b: readonly string[]): boolean {
+    return a.length === b.length && b.every((value) => a.includes(value));
   }
 
   /** `CARD_NOT_FOUND, +2`: a list short enough for a node label. */
@@ -120,8 +130,8 @@
 
   /**
    * Fills `container` with one checkbox per known value (ticked when in
-   * `selected`) and puts selected values that are not known into `other`, a
-   * free-entry field validated as the user types.
+   * `selected`, shown as `labelOf` says) and puts selected values that are
+   * not known into `other`, a free-entry field validated as the user types.
    */
   function choiceList(
     node: Instance<Conditions>,
@@ -129,6 +139,7 @@
     known: readonly string[],
     selected: string[],
     other?: JQuery,
+    labelOf: (value: string) => string = (value) => value,
   ): void {
     for (const value of known) {
       const id = `${container.attr('id')}-${value}`;
@@ -139,13 +150,18 @@
             .attr({ id, value })
             .css({ width: 'auto', margin: '0 6px 0 0', verticalAlign: 'middle' })
             .prop('checked', selected.includes(value)),
-          $('<span>').text(value),
+          $('<span>').text(labelOf(value)),
         )
         .appendTo(container);
     }
     if (!other) return;
     other.val(selected.filter((value) => !known.includes(value)).join(', '));
     explain(other, () => isCodeList(typedCodes(other)), node._('genea-filters.validation.codes'));
+  }
+
+  /** Live validation of a choice list of which at least one must be ticked. */
+  function requireOne(container: JQuery, message: string): void {
+    explain(container, () => container.find('input:checked').length > 0, message);
   }
 
   /** The values ticked in `container`, then those typed into `other`, without repeats. */
@@ -297,8 +313,7 @@
     },
     label: function () {
       const actions = this.actions ?? DEFAULT_ACTIONS;
-      const isDefault = actions.length === DEFAULT_ACTIONS.length && DEFAULT_ACTIONS.every((a) => actions.includes(a));
-      const details = isDefault ? [] : [shortList(this, actions)];
+      const details = sameSet(actions, DEFAULT_ACTIONS) ? [] : [shortList(this, actions)];
       if (this.resourceTypes?.length) details.push(shortList(this, this.resourceTypes));
       return label(this, details);
     },
@@ -309,7 +324,7 @@
       const actions = $('#genea-filters-actions');
       const knownActions = RED.settings.geneaResourceChangeActions ?? DEFAULT_ACTIONS;
       choiceList(this, actions, knownActions, this.actions ?? DEFAULT_ACTIONS);
-      explain(actions, () => actions.find('input:checked').length > 0, this._('genea-filters.validation.actions'));
+      requireOne(actions, this._('genea-filters.validation.actions'));
       choiceList(
         this,
         $('#genea-filters-resourceTypes'),
@@ -322,6 +337,54 @@
     oneditsave: function () {
       this.actions = chosen($('#genea-filters-actions'));
       this.resourceTypes = chosen($('#genea-filters-resourceTypes'), $('#genea-filters-resourceTypes-other'));
+    },
+  });
+
+  RED.nodes.registerType<DoorEventProps>('genea-door-event', {
+    category: 'Genea',
+    color: COLOR,
+    defaults: {
+      name: { value: '' },
+      kinds: {
+        value: ['forced_open', 'held_open', 'alarm', 'secured'],
+        validate: function (value: unknown) {
+          return (
+            value === undefined ||
+            (Array.isArray(value) &&
+              value.length > 0 &&
+              value.every((kind: unknown) => DOOR_KINDS.includes(String(kind))))
+          );
+        },
+      },
+      location: { value: '', validate: isValidCondition },
+      door: { value: '', validate: isValidCondition },
+      user: { value: '', validate: isValidCondition },
+    },
+    inputs: 1,
+    outputs: 1,
+    icon: 'genea-door-event.svg',
+    paletteLabel: function () {
+      return this._('genea-filters.palette.genea-door-event');
+    },
+    label: function () {
+      const kinds = this.kinds ?? DEFAULT_DOOR_KINDS;
+      const shown = kinds.map((kind) => this._(`genea-filters.kindShort.${kind}`));
+      return label(this, sameSet(kinds, DEFAULT_DOOR_KINDS) ? [] : [shortList(this, shown)]);
+    },
+    labelStyle: italicWhenNamed,
+    inputLabels: inputLabel,
+    outputLabels: outputLabel,
+    oneditprepare: function () {
+      const kinds = $('#genea-filters-kinds');
+      const known = RED.settings.geneaDoorEventKinds ?? DOOR_KINDS;
+      choiceList(this, kinds, known, this.kinds ?? DEFAULT_DOOR_KINDS, undefined, (kind) =>
+        this._(`genea-filters.kind.${kind}`),
+      );
+      requireOne(kinds, this._('genea-filters.validation.kinds'));
+      prepareConditions(this);
+    },
+    oneditsave: function () {
+      this.kinds = chosen($('#genea-filters-kinds'));
     },
   });
 })();

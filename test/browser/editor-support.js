@@ -1,0 +1,71 @@
+'use strict';
+// The editor gestures the browser tests make as a user does (open the editor, drag from the palette, type into a
+// field, hover for a tooltip, deploy); ../support/browser.js launches the browser.
+const assert = require('node:assert/strict');
+
+/** Node-RED settings without first-run prompts (update notifications, the welcome tour) between user and editor. */
+const EDITOR_SETTINGS = { telemetry: { enabled: false }, editorTheme: { tours: false } };
+
+/** A page of the editor of `red` in a browser speaking `locale`, once the Genea palette category is shown. */
+async function openEditor(browser, red, locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(red.url('/'));
+  await page.locator('#red-ui-palette-container-Genea').waitFor();
+  return page;
+}
+
+/** Drags a palette node onto the workspace at (x, y) of the chart, as a user does; resolves with its id. */
+async function dropFromPalette(page, type, x, y) {
+  const before = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+  const source = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+  await source.scrollIntoViewIfNeeded();
+  const from = await source.boundingBox();
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 10, from.y + from.height / 2 + 5, { steps: 3 });
+  await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
+  await page.mouse.up();
+  const after = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+  const added = after.filter((id) => !before.includes(id));
+  assert.equal(added.length, 1, `dropping ${type} added one node`);
+  return added[0];
+}
+
+async function typeInto(page, selector, text) {
+  await page.fill(selector, '');
+  await page.locator(selector).pressSequentially(text);
+}
+
+/** Waits for a field's tooltip to say `text`: it shows when the pointer enters the field (entered again if missed). */
+async function waitForTooltip(page, selector, text) {
+  for (let attempt = 1; ; attempt++) {
+    await page.mouse.move(0, 0);
+    await page.hover(selector);
+    try {
+      return await page.locator('.red-ui-popover:visible').getByText(text).waitFor({ timeout: 3_000 });
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
+const nodeShape = (page, id) => page.locator(`[id="${id}"] .red-ui-flow-node`).first();
+
+async function deploy(page) {
+  // Enabled once the editor has registered the change: a click before that would deploy nothing.
+  await page.click('#red-ui-header-button-deploy:not(.disabled)');
+  await page.waitForSelector('#red-ui-header-button-deploy.disabled');
+}
+
+module.exports = {
+  EDITOR_SETTINGS,
+  openEditor,
+  dropFromPalette,
+  typeInto,
+  waitForTooltip,
+  nodeShape,
+  deploy,
+};
