@@ -214,7 +214,12 @@ describe('the first hour in the editor (real browser)', function () {
           lines: node
             .querySelector('.red-ui-palette-label')
             .innerHTML.split('<br>')
-            .map((line) => line.replace(/&nbsp;/g, ' ').trim()),
+            .map((line) =>
+              line
+                .replace(/&nbsp;/g, ' ')
+                .replace(/\s+/g, ' ')
+                .trim(),
+            ),
         })),
       );
       assert.ok(labels.length >= 5, `palette: ${JSON.stringify(labels)}`);
