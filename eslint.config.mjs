@@ -28,8 +28,8 @@ export default tseslint.config(
     languageOptions: { globals: globals.mocha },
   },
   {
-    // Functions passed to page.evaluate() run inside the Node-RED editor page, where RED is a global.
+    // Functions passed to page.evaluate() run inside the Node-RED editor page, where RED and document are globals.
     files: ['test/browser/**/*.js', 'scripts/screenshots.js'],
-    languageOptions: { globals: { RED: 'readonly' } },
+    languageOptions: { globals: { RED: 'readonly', document: 'readonly' } },
   },
 );

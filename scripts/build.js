@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds what Node-RED loads into nodes/: runtime code (tsc, CommonJS; src/lib → nodes/lib,
 // src/nodes/<set> → nodes/<set>, src/cli → nodes/cli, the package's commands), and per node set an .html
-// made of its dialog template plus its compiled editor scripts, with icons/ and locales/.
+// made of its dialog template plus its compiled editor scripts, with icons/ and locales/. Editor scripts that
+// name a core module as `geneaLib['<module>']` get that module's compiled code inlined before them (see
+// src/types/editor-globals.d.ts), so the editor checks a field with the runtime's own code.
 // `--source-maps` also writes .js.map files whose sources point at src/ (for coverage; `npm test` uses it);
 // a plain build, which is what `npm pack` and `npm publish` run, ships none.
 'use strict';
@@ -55,6 +57,20 @@ for (const set of fs.readdirSync(path.join(runtimeOut, 'nodes'))) {
   copyRuntime(path.join(runtimeOut, 'nodes', set), path.join(out, set));
 }
 
+/** `script` preceded by the core modules it names as `geneaLib['<module>']`, both inside one function scope. */
+function withCoreModules(script) {
+  const names = [...new Set([...script.matchAll(/\bgeneaLib\['([\w-]+)'\]/g)].map((match) => match[1]))];
+  if (names.length === 0) return script;
+  const modules = names.map((name) => {
+    const code = fs
+      .readFileSync(path.join(runtimeOut, 'lib', `${name}.js`), 'utf8')
+      .replace(/^\/\/# sourceMappingURL=.*$/m, '');
+    if (/\brequire\(/.test(code)) throw new Error(`src/lib/${name}.ts imports a module: the editor cannot run it`);
+    return `    '${name}': (function (exports) {\n${code.trimEnd()}\n      return exports;\n    })({}),`;
+  });
+  return `(function () {\n  // Core modules of this package (src/lib/), the same code as at runtime.\n  const geneaLib = {\n${modules.join('\n')}\n  };\n${script.trimEnd()}\n})();\n`;
+}
+
 for (const set of fs.readdirSync(src)) {
   const dir = path.join(src, set);
   const editorDir = path.join(dir, 'editor');
@@ -78,7 +94,7 @@ for (const set of fs.readdirSync(src)) {
     .join('\n\n');
   fs.writeFileSync(
     path.join(out, set, `${set}.html`),
-    `${template.trimEnd()}\n\n<script type="text/javascript">\n${script.trimEnd()}\n</script>\n`,
+    `${template.trimEnd()}\n\n<script type="text/javascript">\n${withCoreModules(script).trimEnd()}\n</script>\n`,
   );
   for (const asset of ['icons', 'locales']) {
     if (fs.existsSync(path.join(dir, asset))) {

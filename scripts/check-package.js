@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// `npm run check:package`, the packaging gate, on the tarball `npm pack` makes (built by `prepare`, as a publish
-// would be):
+// `npm run check:package`, the packaging gate, on the tarball `npm pack` makes of a clean build (no source maps),
+// as a publish would be:
 //   1. its files: package.json, README.md, LICENSE, the compiled nodes/ (js, type declarations, html, icons,
-//      locales) and examples/, nothing else (no TypeScript sources, source maps or tests), and nothing missing;
-//   2. installed into a fresh Node-RED user dir, Node-RED loads every node set of the package without error;
+//      locales), examples/ and the README's images, nothing else (no TypeScript sources, source maps or tests),
+//      and nothing missing; every relative link of the README points into the tarball; the manifest carries no
+//      lifecycle script (it would need build files the tarball does not ship);
+//   2. installed into a fresh Node-RED user dir (install scripts allowed, so npm would name any), npm warns of
+//      nothing and Node-RED loads every node set of the package without error; a built checkout installs by path;
 //   3. `node-red-dev validate`, the flow library's checks (README, "Flow library checks").
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
-const { npm } = require('./npm');
+const { npm, npmArgs, npmCommand } = require('./npm');
 const { NodeRedProcess } = require('../test/support/red-process');
 
 const root = path.resolve(__dirname, '..');
@@ -42,6 +45,7 @@ function checkFiles(files) {
     new RegExp(`^nodes/${set}/icons/[\\w.-]+\\.(svg|png)$`),
     new RegExp(`^nodes/${set}/locales/[\\w-]+/\\1\\.(json|html)$`),
     /^examples\/([\w .-]+\/)*[\w .-]+\.json$/,
+    /^docs\/images\/[\w.-]+\.png$/,
   ];
   for (const file of files) {
     if (/\.map$/.test(file)) problems.push(`${file}: a source map (the published build has none)`);
@@ -79,6 +83,43 @@ function checkFiles(files) {
   for (const [file, what] of required) {
     if (!files.includes(file)) problems.push(`${file} (${what}) is missing`);
   }
+  // The flow library and npm render the README from the tarball: a relative link must point into it.
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^(#|[a-z]+:)/i.test(target)) continue;
+    const file = path.posix.normalize(target.replace(/#.*$/, ''));
+    if (!files.includes(file)) problems.push(`README.md links ${target}, which the tarball does not hold`);
+  }
+  // npm runs these when the package is installed or packed; none may be in the published manifest.
+  const LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepare', 'prepack', 'postpack', 'prepublish'];
+  for (const script of LIFECYCLE.filter((name) => pkg.scripts?.[name] !== undefined)) {
+    problems.push(
+      `package.json has a "${script}" script: npm would run it on install or pack, without src/ and scripts/`,
+    );
+  }
+}
+
+/** npm's complaints while installing: any `npm warn` line (install scripts not covered by allowScripts, engines). */
+function npmWarnings(output) {
+  return output.split('\n').filter((line) => /^npm (warn|WARN|error|ERR)/.test(line));
+}
+
+/** A built checkout installs by its path (npm links it). */
+function checkCheckoutInstall() {
+  const userDir = path.join(work, 'checkout-user-dir');
+  fs.mkdirSync(userDir);
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'check-checkout', private: true }));
+  const output = npm(['install', '--offline', '--no-audit', '--no-fund', root], {
+    cwd: userDir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const warning of npmWarnings(output)) problems.push(`installing the checkout by path: ${warning}`);
+  const installed = path.join(userDir, 'node_modules', pkg.name);
+  for (const file of [pkg.main, ...Object.values(pkg['node-red'].nodes), ...Object.values(pkg.bin ?? {})]) {
+    if (!fs.existsSync(path.join(installed, file))) problems.push(`installed by path, ${file} is missing`);
+  }
+  console.log(`  ${root} installs by path (a link to the built checkout)`);
 }
 
 /** 2. Node-RED loads every node set of the installed tarball. */
@@ -86,10 +127,14 @@ async function checkLoads(tarball) {
   const userDir = path.join(work, 'user-dir');
   fs.mkdirSync(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'check-package', private: true }));
-  npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], {
+  const result = spawnSync(npmCommand(), [...npmArgs(), 'install', '--offline', '--no-audit', '--no-fund', tarball], {
     cwd: userDir,
-    stdio: 'pipe',
+    encoding: 'utf8',
   });
+  if (result.status !== 0) problems.push(`npm install of the tarball failed: ${result.stderr}`);
+  for (const warning of npmWarnings(`${result.stdout}${result.stderr}`)) {
+    problems.push(`installing the tarball: ${warning}`);
+  }
   const red = await NodeRedProcess.start({ userDir });
   try {
     const runtime = await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } });
@@ -177,9 +222,10 @@ async function checkFlowLibrary(tarball) {
 }
 
 async function main() {
-  heading('npm pack (runs prepare: a clean build without source maps)');
+  heading('a clean build without source maps, then npm pack');
+  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { cwd: root, stdio: 'inherit' });
   const [packed] = JSON.parse(
-    npm(['pack', '--json', '--pack-destination', work], {
+    npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
       cwd: root,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -192,6 +238,7 @@ async function main() {
   const tarball = path.join(work, packed.filename);
   heading('the tarball in a fresh Node-RED user dir');
   await checkLoads(tarball);
+  checkCheckoutInstall();
 
   heading('node-red-dev validate');
   await checkFlowLibrary(tarball);

@@ -5,7 +5,7 @@
 const DEMO_PATH = '/genea';
 const TAB = 'genea-demo-tab';
 
-const debug = (id, name, y) => ({
+const debug = (id, name, y, x = 740) => ({
   id,
   type: 'debug',
   z: TAB,
@@ -18,7 +18,7 @@ const debug = (id, name, y) => ({
   targetType: 'msg',
   statusVal: 'topic',
   statusType: 'msg',
-  x: 740,
+  x,
   y,
   wires: [],
 });
@@ -75,7 +75,8 @@ function demoFlow(secret) {
         ['genea-demo-rejected-debug'],
       ],
     },
-    debug('genea-demo-all-debug', 'every event', 100),
+    // Everything the receiver feeds sits in one column, so that no wire passes another node.
+    debug('genea-demo-all-debug', 'every event', 100, 420),
     filter('genea-demo-first-arrival', 'genea-access-granted', 'first arrival of the day', 160, {
       mode: 'first-of-day',
       timezone: '',
@@ -97,7 +98,7 @@ function demoFlow(secret) {
       kinds: ['forced_open', 'held_open', 'alarm', 'secured', 'mode_changed', 'quick_grant'],
     }),
     debug('genea-demo-doors-debug', 'door events', 400),
-    debug('genea-demo-rejected-debug', 'rejected deliveries', 460),
+    debug('genea-demo-rejected-debug', 'rejected deliveries', 460, 420),
   ];
 }
 

@@ -4,13 +4,20 @@
 // scripts: Node-RED 4's registry depends on npm 10, whose `pack` runs `prepare` despite --ignore-scripts.
 const { execFileSync } = require('node:child_process');
 
-/** execFileSync of npm with `args`; `options` as for execFileSync. */
-function npm(args, options) {
-  const cli = process.env.npm_execpath;
-  if (cli && /npm-cli\.js$/.test(cli)) {
-    return execFileSync(process.env.npm_node_execpath || process.execPath, [cli, ...args], options);
-  }
-  return execFileSync('npm', args, options);
+const cli = process.env.npm_execpath;
+const viaCli = Boolean(cli && /npm-cli\.js$/.test(cli));
+
+/** The executable that runs npm, and the arguments before npm's own (for spawnSync and the like). */
+function npmCommand() {
+  return viaCli ? process.env.npm_node_execpath || process.execPath : 'npm';
+}
+function npmArgs() {
+  return viaCli ? [cli] : [];
 }
 
-module.exports = { npm };
+/** execFileSync of npm with `args`; `options` as for execFileSync. */
+function npm(args, options) {
+  return execFileSync(npmCommand(), [...npmArgs(), ...args], options);
+}
+
+module.exports = { npm, npmCommand, npmArgs };

@@ -24,9 +24,14 @@ function fail(message) {
 }
 
 function prepareUserDir() {
-  fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+  fs.mkdirSync(path.join(userDir, 'node_modules', '.bin'), { recursive: true });
   const link = path.join(userDir, 'node_modules', 'node-red-contrib-genea-webhooks');
   if (!fs.existsSync(link)) fs.symlinkSync(root, link, 'dir');
+  // The package's commands, as an install would link them: `npx genea-webhook-send` works in the user dir too.
+  for (const [command, file] of Object.entries(require('../package.json').bin)) {
+    const bin = path.join(userDir, 'node_modules', '.bin', command);
+    if (!fs.existsSync(bin)) fs.symlinkSync(path.join('..', 'node-red-contrib-genea-webhooks', file), bin);
+  }
   const manifest = path.join(userDir, 'package.json');
   if (!fs.existsSync(manifest)) {
     fs.writeFileSync(manifest, JSON.stringify({ name: 'genea-demo', private: true }, null, 2));
@@ -67,11 +72,14 @@ async function deployDemo(log) {
   const demo = demoFlow(secret);
   const demoIds = new Set(demo.map((node) => node.id));
   const current = await (await fetch(`${base}/flows`)).json();
+  // The demo tab takes the place of the one an earlier start left (tabs show in the order of the flows).
+  const at = current.findIndex((node) => demoIds.has(node.id) || demoIds.has(node.z));
   const kept = current.filter((node) => !demoIds.has(node.id) && !demoIds.has(node.z));
+  const keptBefore = at === -1 ? kept.length : current.slice(0, at).filter((node) => kept.includes(node)).length;
   const res = await fetch(`${base}/flows`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-    body: JSON.stringify([...kept, ...demo]),
+    body: JSON.stringify([...kept.slice(0, keptBefore), ...demo, ...kept.slice(keptBefore)]),
   });
   if (!res.ok) throw new Error(`deploying the demo flow answered ${res.status} ${await res.text()}`);
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
@@ -99,8 +107,9 @@ function printBanner() {
       `  Node-RED editor: ${base}/`,
       `  Webhook URL:     ${url}`,
       `  Secret:          ${secret}   (${origin})`,
-      'Send it a signed test event, then watch the debug sidebar:',
+      'Send it a signed test event from this directory, then watch the debug sidebar:',
       `  node ${sender} --url ${url} --secret ${shellQuote(secret)} --event access.granted`,
+      `  (in ${userDir}: npx genea-webhook-send ...; add --user, --location, --time, ... as in the README)`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -115,7 +124,8 @@ async function main() {
   const red = spawn(
     process.execPath,
     [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settings, '--port', String(port)],
-    { stdio: ['inherit', 'pipe', 'pipe'] },
+    // demo-settings.js reads the user dir from here: the examples' output files go there, not into the checkout.
+    { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, GENEA_DEMO_USER_DIR: userDir } },
   );
   // Node-RED's output goes on to the terminal; until the demo is deployed it is also read, to see the flows start.
   const log = { text: '', watching: true };

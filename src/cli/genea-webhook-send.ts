@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SAMPLE_EVENT_TYPES, sampleEvent, type SampleEventType } from '../lib/sample-events';
+import { withSampleDetails, type SampleDetails } from '../lib/sample-details';
 import { signBody } from '../lib/signature';
 
 const COMMAND = 'genea-webhook-send';
@@ -25,11 +26,26 @@ Signs a Genea webhook delivery (X-Sequr-Signature: sha1=<HMAC-SHA1 of the body>)
   --file <path>     send this file instead, byte for byte (not parsed, not re-serialised)
   --repeat <n>      send the same delivery n times in all, as Genea's retries do (default: 1)
   --pretty          pretty-print the sample event (with --event)
+  --print           print the signed request (headers and body) instead of sending it
+
+Who, where and when, for a sample event (with --event; a name always gets the same uuid):
+  --user <name>     the user, e.g. 'Grace Hopper' (default: Aaron Arnold)
+  --location <name> the location, e.g. Berlin (default: Headquarters)
+  --timezone <IANA> the location's time zone, e.g. Europe/Berlin (default: America/New_York)
+  --door <name>     the door, e.g. 'Back Door' (default: Main Entrance)
+  --time <ISO>      the event's event_time, with Z or an offset, e.g. 2026-12-01T08:30:00-05:00
+                    (default: now)
   -h, --help        show this help
 
 Prints the status and reason of each answer. Exit status: 0 when every answer is 2xx,
 1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments.
+
+Example: ${COMMAND} --url http://127.0.0.1:1880/genea --secret "$GENEA_SECRET" \\
+           --event access.granted --user 'Grace Hopper' --time 2026-12-01T08:30:00-05:00
 `;
+
+const DETAIL_OPTIONS = ['user', 'location', 'timezone', 'door', 'time'] as const;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 class UsageError extends Error {}
 
@@ -40,6 +56,8 @@ interface Delivery {
   /** What is sent, for the first line of output. */
   label: string;
   repeat: number;
+  /** Print the signed request instead of sending it. */
+  print: boolean;
 }
 
 function isSampleEventType(value: string): value is SampleEventType {
@@ -60,6 +78,12 @@ function parseCommandLine(args: string[]): Delivery | 'help' {
         file: { type: 'string' },
         repeat: { type: 'string' },
         pretty: { type: 'boolean' },
+        print: { type: 'boolean' },
+        user: { type: 'string' },
+        location: { type: 'string' },
+        timezone: { type: 'string' },
+        door: { type: 'string' },
+        time: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -87,10 +111,13 @@ function parseCommandLine(args: string[]): Delivery | 'help' {
   const repeatText = options.repeat ?? '1';
   const repeat = /^\d+$/.test(repeatText) ? Number(repeatText) : NaN;
   if (!(repeat >= 1)) throw new UsageError(`--repeat takes a whole number from 1, not ${repeatText}`);
+  if (options.print && options.repeat !== undefined) throw new UsageError('--print and --repeat exclude each other');
+  const print = options.print === true;
 
   if (options.file !== undefined) {
     if (options.event !== undefined) throw new UsageError('--event and --file exclude each other');
-    if (options.pretty) throw new UsageError('--pretty applies to --event; a --file is sent as it is');
+    const given = (['pretty', ...DETAIL_OPTIONS] as const).filter((name) => options[name] !== undefined);
+    if (given.length > 0) throw new UsageError(`--${given[0]} applies to --event; a --file is sent as it is`);
     let body: Buffer;
     try {
       body = readFileSync(options.file);
@@ -98,16 +125,52 @@ function parseCommandLine(args: string[]): Delivery | 'help' {
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
       throw new UsageError(`cannot read --file ${options.file} (${reason})`);
     }
-    return { url, secret, body, label: `${options.file} (${body.length} bytes)`, repeat };
+    return { url, secret, body, label: `${options.file} (${body.length} bytes)`, repeat, print };
   }
 
   const type = options.event ?? 'access.granted';
   if (!isSampleEventType(type)) {
     throw new UsageError(`unknown --event ${type}; one of ${SAMPLE_EVENT_TYPES.join(', ')}`);
   }
-  const event = sampleEvent(type);
+  const event = withSampleDetails(sampleEvent(type), sampleDetails(options));
   const body = Buffer.from(options.pretty ? JSON.stringify(event, null, 2) : JSON.stringify(event), 'utf8');
-  return { url, secret, body, label: `${type} event ${event.uuid} (${body.length} bytes)`, repeat };
+  return { url, secret, body, label: `${type} event ${event.uuid} (${body.length} bytes)`, repeat, print };
+}
+
+/** --user, --location, --timezone, --door and --time, checked. */
+function sampleDetails(options: Partial<Record<(typeof DETAIL_OPTIONS)[number], string>>): SampleDetails {
+  for (const name of DETAIL_OPTIONS) {
+    if (options[name] !== undefined && options[name].trim() === '') throw new UsageError(`--${name} is empty`);
+  }
+  const { timezone, time } = options;
+  if (timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    } catch {
+      throw new UsageError(`--timezone ${timezone} is not an IANA time zone such as Europe/Berlin`);
+    }
+  }
+  if (time !== undefined && (!ISO_TIME.test(time) || Number.isNaN(Date.parse(time)))) {
+    throw new UsageError(
+      `--time ${time} is not an ISO 8601 time with Z or an offset, such as 2026-12-01T08:30:00-05:00`,
+    );
+  }
+  const { user, location, door } = options;
+  return { user, location, timezone, door, time };
+}
+
+/** The request as it would go out: request line, headers, blank line, body. */
+function printRequest(delivery: Delivery): void {
+  const headers = [
+    `POST ${delivery.url.pathname}${delivery.url.search} HTTP/1.1`,
+    `Host: ${delivery.url.host}`,
+    'Content-Type: application/json',
+    `Content-Length: ${delivery.body.length}`,
+    `X-Sequr-Signature: ${signBody(delivery.body, delivery.secret)}`,
+  ];
+  process.stdout.write(`${headers.join('\n')}\n\n`);
+  process.stdout.write(delivery.body);
+  process.stdout.write('\n');
 }
 
 /** The answer's reason text on one short line (a receiver may answer with a whole HTML page). */
@@ -161,6 +224,10 @@ async function main(): Promise<number> {
   }
   if (delivery === 'help') {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (delivery.print) {
+    printRequest(delivery);
     return 0;
   }
   return (await send(delivery)) ? 0 : 1;

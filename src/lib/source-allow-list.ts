@@ -2,10 +2,41 @@
  * Which source addresses may deliver: an optional allow-list of IPs and CIDR
  * ranges (IPv4 and IPv6), and the client address of a request given how many
  * reverse proxies in front of Node-RED are trusted to append to
- * `X-Forwarded-For`. Pure: no Node-RED, no I/O.
+ * `X-Forwarded-For`. Pure: no Node-RED, no I/O, no Node.js module, so that the
+ * editor runs this same parser as you type (the build inlines it there).
  */
-import { isIPv4, isIPv6 } from 'node:net';
-import type { Rejection } from './delivery';
+
+/** A bad allow-list entry: no IP address or range, or a prefix length after `/` outside `min`..`max`. */
+export type AllowListError =
+  | { readonly entry: string; readonly problem: 'address' }
+  | { readonly entry: string; readonly problem: 'prefix'; readonly min: number; readonly max: number };
+
+const IPV4_OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`);
+const IPV6_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/** A dotted IPv4 address (no leading zeros), as `net.isIPv4` accepts it. */
+export function isIPv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
+/** An IPv6 address, optionally with a dotted IPv4 tail and a zone (`%eth0`), as `net.isIPv6` accepts it. */
+export function isIPv6(text: string): boolean {
+  const zone = text.indexOf('%');
+  if (zone !== -1 && !/^%[0-9a-zA-Z.:-]+$/.test(text.slice(zone))) return false;
+  let address = zone === -1 ? text : text.slice(0, zone);
+  const dotted = /:([^:]*\.[^:]*)$/.exec(address);
+  if (dotted) {
+    if (!isIPv4(dotted[1])) return false;
+    address = `${address.slice(0, dotted.index)}:0:0`;
+  }
+  const halves = address.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === '' ? [] : half.split(':')));
+  if (!groups.every((list) => list.every((group) => IPV6_GROUP.test(group)))) return false;
+  const count = groups.reduce((sum, list) => sum + list.length, 0);
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
 
 /** An address as a number: IPv4 in 32 bits, IPv6 in 128. IPv4-mapped IPv6 (`::ffff:a.b.c.d`) counts as IPv4. */
 interface Address {
@@ -50,11 +81,11 @@ export function parseAddress(text: string): Address | null {
   return value >> 32n === 0xffffn ? { family: 4, value: value & 0xffffffffn } : { family: 6, value };
 }
 
-function parseRange(entry: string): Range | string {
+function parseRange(entry: string): Range | AllowListError {
   const slash = entry.indexOf('/');
   const addressText = slash === -1 ? entry : entry.slice(0, slash);
   const address = parseAddress(addressText);
-  if (!address || addressText.includes('%')) return `"${entry}" is not an IP address or CIDR range`;
+  if (!address || addressText.includes('%')) return { entry, problem: 'address' };
   const mapped = address.family === 4 && isIPv6(addressText);
   let prefix = BITS[address.family];
   if (slash !== -1) {
@@ -62,7 +93,7 @@ function parseRange(entry: string): Range | string {
     const max = mapped ? 128 : BITS[address.family];
     const min = mapped ? 96 : 0;
     if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max || Number(prefixText) < min) {
-      return `"${entry}": the prefix length after / must be a whole number from ${min} to ${max}`;
+      return { entry, problem: 'prefix', min, max };
     }
     prefix = Number(prefixText) - (mapped ? 96 : 0);
   }
@@ -83,12 +114,12 @@ export class SourceAllowList {
    * Parses a list of IPs and CIDR ranges separated by commas, spaces or new lines. An empty list allows
    * everyone. Every bad entry is named in `errors`.
    */
-  static parse(text: string): { list: SourceAllowList; errors: [] } | { list: null; errors: string[] } {
+  static parse(text: string): { list: SourceAllowList; errors: [] } | { list: null; errors: AllowListError[] } {
     const ranges: Range[] = [];
-    const errors: string[] = [];
+    const errors: AllowListError[] = [];
     for (const entry of text.split(/[\s,]+/).filter((e) => e !== '')) {
       const range = parseRange(entry);
-      if (typeof range === 'string') errors.push(range);
+      if ('problem' in range) errors.push(range);
       else ranges.push(range);
     }
     return errors.length > 0 ? { list: null, errors } : { list: new SourceAllowList(ranges), errors: [] };
@@ -145,7 +176,7 @@ export function sourceRejection(
   socketAddress: string | undefined,
   forwardedFor: string | string[] | undefined,
   trustedProxies: number,
-): Rejection | null {
+): { readonly status: 403; readonly reason: string } | null {
   if (list.allowsEveryone) return null;
   const client = clientAddress(socketAddress, forwardedFor, trustedProxies);
   if (client === null) {

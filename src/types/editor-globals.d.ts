@@ -3,5 +3,13 @@ import type { EditorRED } from 'node-red';
 
 declare global {
   const RED: EditorRED;
+  /**
+   * Core modules the editor runs too, so that a field is checked by the same code as at runtime. The build
+   * (scripts/build.js) inlines each module a node set's editor script names as `geneaLib['<module>']` into that
+   * set's .html; a module listed here must import no Node.js module.
+   */
+  const geneaLib: {
+    readonly 'source-allow-list': typeof import('../lib/source-allow-list');
+  };
 }
 export {};

@@ -39,6 +39,11 @@ declare module '@node-red/editor-client' {
     ): void;
   }
 
+  interface Clipboard {
+    /** The "copied" popover needs a jQuery target: given a bare element, Node-RED 4 throws (`c.on is not a function`). */
+    copyText(value: string, element: JQuery, msg: string): boolean;
+  }
+
   interface SettingsWithData {
     /** The sample event types of the receiver's "Send test event" (a node setting of genea-webhook-in). */
     geneaWebhookInSampleEvents?: string[];

@@ -182,6 +182,13 @@ describe('genea-webhook-send', function () {
       [['--url', target, '--secret', SECRET, '--repeat', '0'], /--repeat takes a whole number from 1, not 0/],
       [['--url', target, '--secret', SECRET, '--repeat', 'two'], /--repeat takes a whole number from 1, not two/],
       [['--url', target, '--secret', SECRET, 'extra'], /Unexpected argument 'extra'/],
+      [['--url', target, '--secret', SECRET, '--file', __filename, '--user', 'Bea'], /--user applies to --event/],
+      [['--url', target, '--secret', SECRET, '--file', __filename, '--time', 'x'], /--time applies to --event/],
+      [['--url', target, '--secret', SECRET, '--timezone', 'Mars/Base'], /--timezone Mars\/Base is not an IANA/],
+      [['--url', target, '--secret', SECRET, '--time', '2026-12-01T08:30'], /--time 2026-12-01T08:30 is not an ISO/],
+      [['--url', target, '--secret', SECRET, '--time', '2026-13-45T08:30Z'], /is not an ISO 8601 time/],
+      [['--url', target, '--secret', SECRET, '--user', ' '], /--user is empty/],
+      [['--url', target, '--secret', SECRET, '--print', '--repeat', '2'], /--print and --repeat exclude each other/],
     ];
     for (const [args, message] of cases) {
       const run = await runSender(args);
@@ -194,11 +201,82 @@ describe('genea-webhook-send', function () {
     assert.equal(collector.received.length, 0);
   });
 
+  it('--user, --location, --timezone, --door and --time set who, where and when of any sample event', async function () {
+    const details = ['--user', 'Grace Hopper', '--location', 'Berlin', '--timezone', 'Europe/Berlin'];
+    const time = '2026-12-01T07:45:00+01:00';
+    for (const type of SAMPLE_EVENT_TYPES) {
+      const run = await runSender([
+        '--url',
+        url(),
+        '--secret',
+        SECRET,
+        '--event',
+        type,
+        ...details,
+        '--door',
+        'Back Door',
+        '--time',
+        time,
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    await runSender(['--url', url(), '--secret', SECRET, '--user', 'Grace Hopper', '--location', 'Berlin']);
+    await runSender(['--url', url(), '--secret', SECRET, '--user', 'Bea Brown']);
+    const summaries = collector.on('/genea').map((request) => summarise(request.body));
+    const events = collector.on('/genea').map((request) => request.body);
+    for (const [i, type] of SAMPLE_EVENT_TYPES.entries()) {
+      const summary = summaries[i];
+      assert.equal(summary.type, type, 'still the chosen kind of event');
+      assert.equal(summary.user.name, 'Grace Hopper');
+      assert.equal(summary.location.name, 'Berlin');
+      assert.equal(summary.location.timezone, 'Europe/Berlin');
+      assert.equal(summary.door.name, 'Back Door');
+      assert.equal(events[i].event_time, time);
+      assert.equal(summary.time, '2026-12-01T06:45:00.000Z');
+    }
+    // The same name, the same uuid (day tracking and filters key on uuids); another name, another one.
+    const [first, , , , , , , same, other] = summaries;
+    assert.equal(same.user.uuid, first.user.uuid);
+    assert.equal(same.location.uuid, first.location.uuid);
+    assert.notEqual(other.user.uuid, first.user.uuid);
+    assert.equal(other.user.name, 'Bea Brown');
+    assert.equal(other.location.name, 'Headquarters', 'unchanged without --location');
+    assert.match(first.user.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('--print prints the signed request, headers and body, and sends nothing', async function () {
+    const run = await runSender(['--url', `${url()}?x=1`, '--secret', SECRET, '--event', 'access.denied', '--print']);
+    assert.equal(run.code, 0, run.stderr);
+    const [head, body] = run.stdout.split('\n\n');
+    const lines = head.split('\n');
+    assert.equal(lines[0], 'POST /genea?x=1 HTTP/1.1');
+    assert.equal(lines[1], `Host: ${new URL(url()).host}`);
+    assert.ok(lines.includes('Content-Type: application/json'));
+    assert.ok(lines.includes(`Content-Length: ${Buffer.byteLength(body.trimEnd())}`));
+    assert.ok(lines.includes(`X-Sequr-Signature: ${opensslSignature(Buffer.from(body.trimEnd()), SECRET)}`));
+    assert.equal(JSON.parse(body).event_action, 'SEQUR_ACCESS_DENIED_CARD_NOT_FOUND');
+    assert.ok(!run.stdout.includes(SECRET));
+    assert.equal(collector.received.length, 0);
+  });
+
   it('--help prints the usage and exits 0', async function () {
     const run = await runSender(['--help']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^Usage: genea-webhook-send --url <url>/);
-    for (const option of ['--secret', '--event', '--file', '--repeat', '--pretty', 'GENEA_SECRET']) {
+    for (const option of [
+      '--secret',
+      '--event',
+      '--file',
+      '--repeat',
+      '--pretty',
+      '--print',
+      '--user',
+      '--location',
+      '--timezone',
+      '--door',
+      '--time',
+      'GENEA_SECRET',
+    ]) {
       assert.ok(run.stdout.includes(option), option);
     }
     for (const type of SAMPLE_EVENT_TYPES) assert.ok(run.stdout.includes(type), type);

@@ -45,6 +45,15 @@ describe('npm start (scripts/start.js), the demo', function () {
 
   before(async function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-demo-'));
+    // Flows an earlier start left: the demo tab between two tabs of the user's.
+    fs.writeFileSync(
+      path.join(userDir, 'flows.json'),
+      JSON.stringify([
+        { id: 'user-tab-a', type: 'tab', label: 'A' },
+        { id: 'genea-demo-tab', type: 'tab', label: 'Genea demo (earlier)' },
+        { id: 'user-tab-b', type: 'tab', label: 'B' },
+      ]),
+    );
     port = await freePort();
     const env = { ...process.env, PORT: String(port), GENEA_DEMO_USER_DIR: userDir };
     delete env.GENEA_SECRET;
@@ -75,6 +84,7 @@ describe('npm start (scripts/start.js), the demo', function () {
     const secret = /Secret: +([0-9a-f]{40}) +\(generated/.exec(output)?.[1];
     assert.ok(secret, output);
     const command = /\n {2}(node \S+ --url .*)\n/.exec(output)?.[1];
+    assert.match(output, /Send it a signed test event from this directory/);
     assert.equal(
       command,
       `node nodes/cli/genea-webhook-send.js --url ${url} --secret ${secret} --event access.granted`,
@@ -105,6 +115,80 @@ describe('npm start (scripts/start.js), the demo', function () {
     );
     assert.equal(signedWithOtherSecret.code, 1);
     assert.match(signedWithOtherSecret.stdout, /401 Signature does not match/);
+  });
+
+  it('gives a sender command that works in its user dir too (npx), as the README and the examples say', async function () {
+    const secret = /Secret: +([0-9a-f]{40})/.exec(output)[1];
+    assert.match(output, new RegExp(`in ${userDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: npx genea-webhook-send`));
+    const run = await new Promise((resolve) =>
+      execFile(
+        'npx',
+        [
+          '--offline',
+          'genea-webhook-send',
+          '--url',
+          `http://127.0.0.1:${port}/genea`,
+          '--secret',
+          secret,
+          '--user',
+          'Bea Brown',
+        ],
+        { cwd: userDir },
+        (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /\n200 Accepted\n$/);
+  });
+
+  it("keeps the demo tab in its place among the user's tabs", function () {
+    const tabs = JSON.parse(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8')).filter((n) => n.type === 'tab');
+    assert.deepEqual(
+      tabs.map((tab) => tab.id),
+      ['user-tab-a', 'genea-demo-tab', 'user-tab-b'],
+    );
+  });
+
+  it("writes the examples' relative output files into its user dir, not into the checkout", async function () {
+    const file = `genea-demo-e2e-${process.pid}.jsonl`;
+    const current = await (await fetch(`http://127.0.0.1:${port}/flows`)).json();
+    const probe = [
+      {
+        id: 'probe-inject',
+        type: 'inject',
+        z: 'user-tab-a',
+        once: true,
+        onceDelay: 0.1,
+        payload: 'x',
+        payloadType: 'str',
+        repeat: '',
+        wires: [['probe-file']],
+      },
+      {
+        id: 'probe-file',
+        type: 'file',
+        z: 'user-tab-a',
+        filename: file,
+        filenameType: 'str',
+        appendNewline: true,
+        createDir: false,
+        overwriteFile: 'false',
+        encoding: 'none',
+        wires: [],
+      },
+    ];
+    const res = await fetch(`http://127.0.0.1:${port}/flows`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify([...current, ...probe]),
+    });
+    assert.equal(res.status, 204);
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(path.join(userDir, file))) {
+      assert.ok(Date.now() < deadline, `${file} did not appear in the user dir`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(fs.existsSync(path.join(projectRoot, file)), false, 'nothing written into the checkout');
   });
 
   it('opens the editor without first-run prompts: no update-notification question, no welcome tour', async function () {

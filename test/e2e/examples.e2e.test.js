@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { execFile } = require('node:child_process');
 const { NodeRedProcess } = require('../support/red-process');
 const { Collector } = require('../support/collector');
 const { runSender } = require('../support/sender');
@@ -372,5 +373,56 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
       ],
     );
     for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.split(',')[0])), row);
+  });
+
+  // After the examples' own checks (a suite's tests run before its child suites): these send more events.
+  describe('comments', function () {
+    it("their comments' sender commands work as written, in the user dir, with every option they show", async function () {
+      this.timeout(240_000); // some twenty runs of npx
+      for (const [name, nodes] of Object.entries(examples)) {
+        if (!nodes.some((node) => node.type === 'genea-webhook-in')) continue; // nothing to send to
+        const info = nodes.map((node) => node.info ?? '').find((text) => text.includes('Try it without Genea'));
+        assert.ok(info, `${name}: a comment says how to try it`);
+        const [, command] = /`(npx genea-webhook-send [^`]+)`/.exec(info);
+        const base = command
+          .replace("'<the secret>'", SECRET)
+          .replace('http://127.0.0.1:1880', red.url('').replace(/\/$/, ''));
+        // "add `--user ...`", "then `--user ...`": options shown for the same command.
+        const additions = [...info.matchAll(/`(--[^`]+)`/g)].map((match) => match[1]);
+        for (const extra of ['', ...additions]) {
+          const run = await new Promise((resolve) =>
+            execFile(
+              'sh',
+              ['-c', `${base.replace(/^npx /, 'npx --offline ')} ${extra}`],
+              { cwd: red.userDir },
+              (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
+            ),
+          );
+          assert.equal(run.code, 0, `${name}: ${command} ${extra}\n${run.stdout}${run.stderr}`);
+          assert.match(run.stdout, /200 Accepted|^POST /m, `${name}: ${extra}`);
+        }
+      }
+    });
+
+    it("name the dialog's fields as the dialog does", function () {
+      const filters = JSON.parse(
+        fs.readFileSync(
+          path.join(
+            red.userDir,
+            'node_modules',
+            PACKAGE,
+            'nodes',
+            'genea-filters',
+            'locales',
+            'en-US',
+            'genea-filters.json',
+          ),
+          'utf8',
+        ),
+      )['genea-filters'];
+      const alerts = examples['06-alert-denied-anti-passback'].map((node) => node.info ?? '').join('\n');
+      assert.ok(alerts.includes(`"${filters.label.includeAntiPassbackCheckbox}" is off`), alerts);
+      assert.doesNotMatch(alerts, /Include anti-passback/);
+    });
   });
 });

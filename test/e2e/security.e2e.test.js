@@ -121,10 +121,11 @@ describe('genea-webhook-in over HTTPS, with an allow-list, logging at trace leve
     );
     const isRed = (m) => m.topic === 'status/rx-bad-list' && m.data.fill === 'red';
     assert.ok(editor.messages.some(isRed), JSON.stringify(editor.messages));
+    // A catalog key, which the editor shows in its own language.
     assert.deepEqual(editor.messages.filter(isRed).at(-1).data, {
       fill: 'red',
       shape: 'ring',
-      text: 'invalid allow-list',
+      text: 'genea-webhook-in.status.bad-allow-list',
     });
   });
 

@@ -541,9 +541,10 @@ describe('genea-webhook-in (node)', function () {
   });
 
   describe('status', function () {
-    it('shows the path it listens on, then the last event and the rejections', async function () {
+    it('shows that it listens, then the path, the last event and the rejections', async function () {
       const agent = await load(flow(), credentials);
       const spy = helper.getNode('rx').status; // the test helper spies on status()
+      // A fixed state is a catalog key: the editor shows it in its own language.
       assert.deepEqual(spy.lastCall.args[0], {
         fill: 'green',
         shape: 'ring',
@@ -553,8 +554,56 @@ describe('genea-webhook-in (node)', function () {
       await post(agent, '{}', { signature: null });
       await new Promise((resolve) => setTimeout(resolve, 400));
       const last = spy.lastCall.args[0];
-      assert.match(last.text, /^\/genea · genea-webhook-in\.status\.last · genea-webhook-in\.status\.rejected$/);
+      assert.match(last.text, /^\/genea · access\.granted \d\d:\d\d · genea-webhook-in\.status\.rejected$/);
       assert.equal(last.fill, 'yellow');
+    });
+
+    for (const [what, creds, config] of [
+      ['an empty secret', { cfg: { secret: '' } }, 'cfg'],
+      ['a secret of blanks', { cfg: { secret: ' \n' } }, 'cfg'],
+      ['no config node', {}, ''],
+    ]) {
+      it(`says "no secret" from the start with ${what}, and a warning says where to set it`, async function () {
+        const agent = await load(flow({ config }), creds);
+        const spy = helper.getNode('rx').status;
+        assert.deepEqual(spy.lastCall.args[0], {
+          fill: 'red',
+          shape: 'ring',
+          text: 'genea-webhook-in.status.no-secret',
+        });
+        const warnings = logged('rx', WARN).map((entry) => String(entry.msg));
+        assert.match(warnings[0], config ? /errors\.no-secret/ : /errors\.no-config/);
+        assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 503);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        assert.equal(spy.lastCall.args[0].text, 'genea-webhook-in.status.no-secret', 'still no secret');
+      });
+    }
+
+    it('says while deliveries match the previous secret, in the status and a throttled warning', async function () {
+      const agent = await load(flow(), { cfg: { secret: SECRET, previousSecret: OLD_SECRET } });
+      const spy = helper.getNode('rx').status;
+      for (let i = 0; i < 3; i++) {
+        const body = JSON.stringify(fresh(events.granted));
+        assert.equal((await post(agent, body, { signature: sign(body, OLD_SECRET) })).status, 200);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.match(spy.lastCall.args[0].text, / · genea-webhook-in\.status\.previous-secret$/);
+      assert.equal(spy.lastCall.args[0].fill, 'yellow');
+      const rotationWarnings = () =>
+        logged('rx', WARN).filter((entry) => /errors\.previous-secret/.test(String(entry.msg)));
+      assert.equal(rotationWarnings().length, 1, 'one warning for three deliveries');
+
+      const body = JSON.stringify(fresh(events.granted));
+      assert.equal((await post(agent, body)).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.doesNotMatch(spy.lastCall.args[0].text, /previous-secret/);
+      assert.equal(spy.lastCall.args[0].fill, 'green');
+      const INFO = 40;
+      const infos = logged('rx', INFO).map((entry) => String(entry.msg));
+      assert.ok(
+        infos.some((msg) => /errors\.current-secret/.test(msg)),
+        'says when the previous secret can go',
+      );
     });
   });
 });

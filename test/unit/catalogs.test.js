@@ -43,3 +43,27 @@ describe('message catalogs', function () {
     });
   }
 });
+
+describe("the receiver's help", function () {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  // The answers table of README.md: "| 503 | no secret configured, an invalid allow-list, or a deploy ... |".
+  const table = readme.slice(readme.indexOf('| status | when |'));
+  const answers = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| (\d{3}) \| (.*) \|$/gm)];
+  const locales = path.join(src, 'genea-webhook-in', 'locales');
+
+  it('lists every answer of the README in every language, each cause of a 503 included', function () {
+    assert.ok(answers.length >= 10, `README answers table: ${answers.length} rows`);
+    for (const lang of fs.readdirSync(locales)) {
+      const help = fs.readFileSync(path.join(locales, lang, 'genea-webhook-in.html'), 'utf8');
+      const listed = [...help.matchAll(/<dt><code>(\d{3})<\/code><\/dt><dd>([^<]*(?:<(?!\/dd>)[^<]*)*)<\/dd>/g)];
+      assert.deepEqual(
+        listed.map((m) => m[1]),
+        answers.map((m) => m[1]),
+        `${lang}: the help lists the README's answers in its order`,
+      );
+      // 503 has three causes (no secret, allow-list, restart): one clause each, separated by semicolons.
+      const unavailable = listed.find((m) => m[1] === '503')[2];
+      assert.equal(unavailable.split(';').length, 3, `${lang}: 503 names its three causes: ${unavailable}`);
+    }
+  });
+});

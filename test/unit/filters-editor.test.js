@@ -95,7 +95,8 @@ describe('genea filters (editor definitions)', function () {
       }),
       'access denied: CARD_NOT_FOUND, INVALID_PIN +1 · no anti-passback',
     );
-    assert.equal(label('genea-anti-passback', { location: 'HQ' }), 'anti-passback: HQ');
+    // A non-breaking hyphen (U+2011): the palette would otherwise split the label into "anti - passback".
+    assert.equal(label('genea-anti-passback', { location: 'HQ' }), 'anti\u2011passback: HQ');
     assert.equal(label('genea-resource-change', {}), 'resource change');
     assert.equal(
       label('genea-resource-change', { actions: ['deleted'], resourceTypes: ['USER', 'CARD'] }),

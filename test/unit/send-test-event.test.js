@@ -80,12 +80,13 @@ describe('"Send test event" endpoint (stand-in RED, loopback receiver)', functio
     assert.ok(!JSON.stringify(res.body).includes(SECRET));
   });
 
-  it('sends unsigned when the receiver has no secret, and relays what the receiver answers', async function () {
+  it('refuses with "no-secret" and sends nothing when the receiver has no secret', async function () {
     listeningReceivers.set('rx', { url: '/genea', configId: '', secrets: () => [] });
     const res = await admin.post('/genea-webhook-in/rx/test').send({ event: 'other' });
-    assert.equal(res.status, 401);
-    assert.equal(res.body.reason, 'Signature does not match the configured secret');
-    assert.equal(deliveries[0].headers['x-sequr-signature'], undefined);
+    assert.equal(res.status, 409);
+    assert.equal(res.body.error, 'no-secret');
+    assert.match(res.body.message, /^genea-webhook-in\.test\.errors\.no-secret/);
+    assert.equal(deliveries.length, 0);
   });
 
   it('tells a deployed receiver that is not listening from one that is not deployed', async function () {

@@ -1,7 +1,14 @@
 'use strict';
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
-const { SourceAllowList, clientAddress, sourceRejection } = require('../../nodes/lib/source-allow-list');
+const net = require('node:net');
+const {
+  SourceAllowList,
+  clientAddress,
+  isIPv4,
+  isIPv6,
+  sourceRejection,
+} = require('../../nodes/lib/source-allow-list');
 
 const GENEA = '34.205.175.141';
 
@@ -58,17 +65,48 @@ describe('source allow-list', function () {
       '34.205.175.141, nonsense 10.0.0.256 10.0.0.0/33 2001:db8::/129 10.0.0.0/ /8 fe80::1%eth0 ::ffff:1.2.3.4/95 1.2.3.4/-1',
     );
     assert.equal(list, null);
+    const address = (entry) => ({ entry, problem: 'address' });
+    const prefix = (entry, min, max) => ({ entry, problem: 'prefix', min, max });
     assert.deepEqual(errors, [
-      '"nonsense" is not an IP address or CIDR range',
-      '"10.0.0.256" is not an IP address or CIDR range',
-      '"10.0.0.0/33": the prefix length after / must be a whole number from 0 to 32',
-      '"2001:db8::/129": the prefix length after / must be a whole number from 0 to 128',
-      '"10.0.0.0/": the prefix length after / must be a whole number from 0 to 32',
-      '"/8" is not an IP address or CIDR range',
-      '"fe80::1%eth0" is not an IP address or CIDR range',
-      '"::ffff:1.2.3.4/95": the prefix length after / must be a whole number from 96 to 128',
-      '"1.2.3.4/-1": the prefix length after / must be a whole number from 0 to 32',
+      address('nonsense'),
+      address('10.0.0.256'),
+      prefix('10.0.0.0/33', 0, 32),
+      prefix('2001:db8::/129', 0, 128),
+      prefix('10.0.0.0/', 0, 32),
+      address('/8'),
+      address('fe80::1%eth0'),
+      prefix('::ffff:1.2.3.4/95', 96, 128),
+      prefix('1.2.3.4/-1', 0, 32),
     ]);
+  });
+
+  it('recognises addresses exactly as node:net does, without it (the editor runs the same parser)', function () {
+    const hex = fc.constantFrom(...'0123456789abcdefABCDEF:.%'.split(''), 'ffff', '255', '256', '01', '::', '1.2.3.4');
+    const texts = fc.oneof(
+      fc.array(hex, { maxLength: 14 }).map((parts) => parts.join('')),
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.ipV4Extended(),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        assert.equal(isIPv4(text), net.isIPv4(text), `isIPv4(${JSON.stringify(text)})`);
+        assert.equal(isIPv6(text), net.isIPv6(text), `isIPv6(${JSON.stringify(text)})`);
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const text of [
+      '::',
+      '::1',
+      '1::',
+      '1:2:3:4:5:6:7::',
+      '::ffff:1.2.3.4',
+      'fe80::1%eth0',
+      '1:2:3:4:5:6:1.2.3.4',
+    ]) {
+      assert.ok(isIPv6(text) && net.isIPv6(text), text);
+    }
   });
 
   it('never throws on any text, and either parses or names an error', function () {

@@ -33,6 +33,8 @@ interface GeneaWebhookInDef extends NodeDef {
 const DEFAULTS = { maxBodyKiB: 1024, dedupeMinutes: 10, bodyTimeoutMs: 15_000 } as const;
 const STATUS_INTERVAL_MS = 250;
 const LOG_INTERVAL_MS = 10_000;
+/** At most one "matched the previous secret" warning per receiver in this time. */
+const ROTATION_LOG_INTERVAL_MS = 15 * 60_000;
 
 /** Duplicate windows by node id: a redeploy keeps the memory of what was already emitted. */
 const windows = new Map<string, DuplicateWindow>();
@@ -73,8 +75,9 @@ function numberOr(value: unknown, fallback: number): number {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
+/** Hours and minutes, local time: short enough for a status under the node. */
 function clock(date: Date): string {
-  return date.toTimeString().slice(0, 8);
+  return date.toTimeString().slice(0, 5);
 }
 
 export = function registerGeneaWebhookIn(RED: NodeAPI): void {
@@ -95,38 +98,57 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     const maxEventAgeMs = numberOr(def.maxEventAgeMinutes, 0) * 60_000;
     let closed = false;
 
-    // Status: what the node last did, drawn at most every STATUS_INTERVAL_MS so a burst costs nothing.
+    // Status: what the node last did, drawn at most every STATUS_INTERVAL_MS so a burst costs nothing. Fixed
+    // states are catalog keys, which the editor shows in its own language; the activity line
+    // ("/genea · access.denied 19:02 · 1 rejected") carries data and is written in the server's language.
     let accepted = 0;
     let rejected = 0;
     let replayed = 0;
     // The last event's type and time, formatted only when the status is drawn.
     let lastAcceptedType = '';
     let lastAcceptedAt = 0;
-    let lastRejection: Rejection | undefined;
     let lastWasRejection = false;
+    // A key rotation under way: the last accepted delivery matched the previous secret.
+    let matchedPrevious = false;
+    const rotationLog = new LogThrottle(ROTATION_LOG_INTERVAL_MS);
+    const noSecret = (config?.secrets() ?? []).length === 0;
     let statusTimer: NodeJS.Timeout | undefined;
     const drawStatus = (): void => {
       statusTimer = undefined;
       if (closed || !sources.list) return;
-      const parts = [url];
-      if (accepted > 0)
-        parts.push(
-          RED._('genea-webhook-in.status.last', { event: `${lastAcceptedType} ${clock(new Date(lastAcceptedAt))}` }),
-        );
-      if (lastRejection) {
-        parts.push(RED._('genea-webhook-in.status.rejected', { count: rejected, status: lastRejection.status }));
+      if (noSecret) {
+        this.status({ fill: 'red', shape: 'ring', text: 'genea-webhook-in.status.no-secret' });
+        return;
       }
+      if (accepted === 0 && rejected === 0 && replayed === 0) {
+        this.status({ fill: 'green', shape: 'ring', text: 'genea-webhook-in.status.listening' });
+        return;
+      }
+      const parts = [url];
+      if (accepted > 0) parts.push(`${lastAcceptedType} ${clock(new Date(lastAcceptedAt))}`);
+      if (rejected > 0) parts.push(RED._('genea-webhook-in.status.rejected', { count: rejected }));
       if (replayed > 0) parts.push(RED._('genea-webhook-in.status.replayed', { count: replayed }));
+      if (matchedPrevious) parts.push(RED._('genea-webhook-in.status.previous-secret'));
       this.status({
-        fill: lastWasRejection ? 'yellow' : 'green',
-        shape: parts.length > 1 ? 'dot' : 'ring',
-        text: parts.length > 1 ? parts.join(' · ') : RED._('genea-webhook-in.status.listening', { path: url }),
+        fill: lastWasRejection || matchedPrevious ? 'yellow' : 'green',
+        shape: 'dot',
+        text: parts.join(' · '),
       });
     };
     const scheduleStatus = (): void => {
       statusTimer ??= setTimeout(drawStatus, STATUS_INTERVAL_MS);
     };
+    /** Tells the user which key Genea signs with while a previous secret is set, so they know when to clear it. */
+    const noteSecret = (secretIndex: number): void => {
+      if (secretIndex > 0) {
+        if (rotationLog.admit() !== null) this.warn(RED._('genea-webhook-in.errors.previous-secret', { path: url }));
+      } else if (matchedPrevious) {
+        this.log(RED._('genea-webhook-in.errors.current-secret', { path: url }));
+      }
+      matchedPrevious = secretIndex > 0;
+    };
 
+    /** Shows a fixed state (`text` is a catalog key, translated by the editor) and logs why. */
     const stop = (text: string, log: string): void => {
       this.status({ fill: 'red', shape: 'ring', text });
       this.error(log);
@@ -138,26 +160,30 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
         route: refusal.reason === 'receiver' ? '' : refusal.route,
       };
       stop(
-        RED._(`genea-webhook-in.status.path-in-use-${refusal.reason}`),
+        `genea-webhook-in.status.path-in-use-${refusal.reason}`,
         RED._(`genea-webhook-in.errors.path-in-use-${refusal.reason}`, details),
       );
     };
     if (RED.settings.httpNodeRoot === false) {
-      stop(RED._('genea-webhook-in.status.http-disabled'), RED._('genea-webhook-in.errors.http-disabled'));
+      stop('genea-webhook-in.status.http-disabled', RED._('genea-webhook-in.errors.http-disabled'));
       return;
     }
     if (!isReceiverPath(url)) {
-      stop(RED._('genea-webhook-in.status.bad-path'), RED._('genea-webhook-in.errors.bad-path', { path: url }));
+      stop('genea-webhook-in.status.bad-path', RED._('genea-webhook-in.errors.bad-path', { path: url }));
       return;
     }
     if (!config) {
       this.warn(RED._('genea-webhook-in.errors.no-config'));
+    } else if (config.secrets().length === 0) {
+      this.warn(RED._('genea-webhook-in.errors.no-secret', { path: url }));
     }
     // A broken allow-list keeps the path claimed and fails closed: every request is answered 503.
     if (!sources.list) {
       stop(
-        RED._('genea-webhook-in.status.bad-allow-list'),
-        RED._('genea-webhook-in.errors.bad-allow-list', { errors: sources.errors.join('; ') }),
+        'genea-webhook-in.status.bad-allow-list',
+        RED._('genea-webhook-in.errors.bad-allow-list', {
+          errors: sources.errors.map((error) => RED._(`genea-webhook-in.allowList.${error.problem}`, error)).join('; '),
+        }),
       );
     }
 
@@ -175,7 +201,6 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       answer(res, rejection.status, rejection.reason, !req.complete);
       deliveries.record(req, sourceOf(req), rejection, body);
       rejected++;
-      lastRejection = rejection;
       lastWasRejection = true;
       scheduleStatus();
       const heldBack = logThrottle.admit();
@@ -289,6 +314,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       accepted++;
       lastAcceptedType = verdict.summary.type;
       lastAcceptedAt = Date.now();
+      noteSecret(verdict.secretIndex);
       scheduleStatus();
     };
 

@@ -41,6 +41,7 @@ type TestEventError =
   | 'not-deployed'
   | 'not-listening'
   | 'undeployed-changes'
+  | 'no-secret'
   | 'unreachable'
   | 'guard-node-auth'
   | 'guard-proxies'
@@ -85,16 +86,12 @@ function loopbackTarget(RED: NodeAPI, url: string): Target {
 }
 
 /** POSTs `body` to the receiver; resolves with its status and plain-text reason. */
-function post(
-  target: Target,
-  body: string,
-  signature: string | undefined,
-): Promise<{ status: number; reason: string }> {
+function post(target: Target, body: string, signature: string): Promise<{ status: number; reason: string }> {
   const headers: http.OutgoingHttpHeaders = {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
+    'X-Sequr-Signature': signature,
   };
-  if (signature) headers['X-Sequr-Signature'] = signature;
   const options: https.RequestOptions = {
     method: 'POST',
     host: target.host,
@@ -155,14 +152,15 @@ export function registerTestEventEndpoint(RED: NodeAPI): void {
         (typeof request.config === 'string' && request.config !== receiver.configId);
       if (edited) return fail(res, 409, 'undeployed-changes');
 
+      const [secret] = receiver.secrets();
+      // Nothing to sign with: the editor tells where the secret goes (or that a typed one is not deployed yet).
+      if (secret === undefined) return fail(res, 409, 'no-secret');
       const target = loopbackTarget(RED, receiver.url);
       const guard = guardAgainst(RED, receiver, target);
       if (guard) return fail(res, 409, guard, { host: target.host, proxies: String(receiver.trustedProxies) });
 
       const body = JSON.stringify(sampleEvent(request.event));
-      const [secret] = receiver.secrets();
-      // Without a secret the delivery goes out unsigned, and the receiver gives its own reason (503).
-      post(target, body, secret === undefined ? undefined : signBody(body, secret)).then(
+      post(target, body, signBody(body, secret)).then(
         (answer) =>
           res.status(answer.status).json({ event: request.event, status: answer.status, reason: answer.reason }),
         (err: unknown) => {

@@ -2,6 +2,7 @@
   // The runtime's own path rule (src/lib/receiver-path.ts), so that both always agree.
   const PATH = new RegExp(RED.settings.geneaWebhookInPathPattern ?? '^$');
   const DEFAULT_PATH: string = '/genea';
+  const { SourceAllowList } = geneaLib['source-allow-list'];
   const LIMITS = {
     maxBodyKiB: { min: 1, max: 102400 },
     dedupeMinutes: { min: 0, max: 1440 },
@@ -81,6 +82,16 @@
   }
 
   /**
+   * Whether a secret was typed into the config node since the last deploy: Node-RED keeps a node's credentials in
+   * the editor only from its dialog to the next deploy.
+   */
+  function typedSecret(configId: unknown): boolean {
+    const config = typeof configId === 'string' ? RED.nodes.node(configId) : null;
+    const creds = (config as { credentials?: { has_secret?: boolean } } | null)?.credentials;
+    return creds?.has_secret === true;
+  }
+
+  /**
    * A whole number within `range`, as typed in the dialog; a message for anything else. Missing (a flow
    * written by hand or an older version) means the runtime's default, so it is valid too.
    */
@@ -107,8 +118,10 @@
         type: 'genea-config',
         required: true,
         validate: function (value: string, opt) {
-          const valid = value !== '' && value !== '_ADD_';
-          return valid || (opt ? this._('genea-webhook-in.validation.config') : false);
+          if (value === '' || value === '_ADD_') return opt ? this._('genea-webhook-in.validation.config') : false;
+          // A config node without a secret is invalid (see genea-config): so is every receiver using it.
+          const valid = (RED.nodes.node(value) as { valid?: boolean } | null)?.valid !== false;
+          return valid || (opt ? this._('genea-webhook-in.validation.configNoSecret') : false);
         },
       },
       url: {
@@ -133,7 +146,16 @@
         value: 10,
         validate: integerIn(LIMITS.dedupeMinutes, 'genea-webhook-in.validation.dedupeMinutes'),
       },
-      allowList: { value: '' },
+      allowList: {
+        value: '',
+        // The runtime's own parser: what passes here is what the deployed node accepts.
+        validate: function (value: string, opt) {
+          const { errors } = SourceAllowList.parse(value ?? '');
+          if (errors.length === 0) return true;
+          if (!opt) return false;
+          return errors.map((error) => this._(`genea-webhook-in.allowList.${error.problem}`, error)).join('; ');
+        },
+      },
       trustedProxies: {
         value: 0,
         validate: integerIn(LIMITS.trustedProxies, 'genea-webhook-in.validation.trustedProxies'),
@@ -184,7 +206,8 @@
       $('#genea-webhook-in-copy-url').on('click', function (event) {
         event.preventDefault();
         const path = String(pathInput.val() ?? '').trim();
-        if (PATH.test(path)) RED.clipboard.copyText(fullUrl(path), this, 'clipboard.copyMessageValue');
+        // copyText shows its "copied" popover on a jQuery target, and gives the focus back afterwards.
+        if (PATH.test(path)) RED.clipboard.copyText(fullUrl(path), $(this), 'clipboard.copyMessageValue');
       });
 
       $('#genea-webhook-in-show-deliveries').on('click', (event) => {
@@ -220,6 +243,8 @@
             let text: string;
             if (answer.status !== undefined) {
               text = t('genea-webhook-in.test.refused', receiverAnswer(request.event, answer));
+            } else if (answer.error === 'no-secret' && typedSecret(request.config)) {
+              text = t('genea-webhook-in.test.errors.secret-not-deployed');
             } else if (answer.error) {
               text = t(`genea-webhook-in.test.errors.${answer.error}`, answer.details ?? {});
             } else if (xhr.status === 401 || xhr.status === 403) {
