@@ -259,6 +259,23 @@ describe('the editor in a real browser', function () {
       return found;
     }, flows);
     assert.deepEqual(invalid, []);
+    // Opened and closed with Done, a receiver without the optional numbers stores their defaults and stays valid.
+    const bare = await page.evaluate(() => {
+      const node = RED.nodes.filterNodes({ type: 'genea-webhook-in' }).find((n) => n.maxEventAgeMinutes === undefined);
+      RED.editor.edit(node);
+      return node.id;
+    });
+    assert.ok(bare, 'a receiver without maxEventAgeMinutes was imported');
+    await page.waitForSelector('#node-input-maxEventAgeMinutes');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-maxEventAgeMinutes', { state: 'detached' });
+    assert.deepEqual(
+      await page.evaluate((id) => {
+        const node = RED.nodes.node(id);
+        return [node.valid, node.maxEventAgeMinutes, node.trustedProxies];
+      }, bare),
+      [true, '0', '0'],
+    );
 
     // The demo's receiver has /genea: a receiver dropped now gets the next free path, and the dialog flags a
     // path another receiver has, and one that express would not match literally, with the runtime's own rule.

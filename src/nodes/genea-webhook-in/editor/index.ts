@@ -195,6 +195,16 @@
       // The jQuery handlers below get their element as `this`: take the node's catalog and id now.
       const t: typeof this._ = (...args) => this._(...args);
       const nodeId = this.id;
+      // A flow written by hand may leave the optional numbers out: show the defaults the runtime uses, so that
+      // Done stores them rather than empty fields.
+      const node = this as unknown as Record<string, unknown> & {
+        _def: { defaults: Record<string, { value: unknown }> };
+      };
+      for (const prop of Object.keys(LIMITS)) {
+        if (node[prop] === undefined || node[prop] === null) {
+          $(`#node-input-${prop}`).val(String(node._def.defaults[prop].value));
+        }
+      }
       const pathInput = $('#node-input-url');
       const urlOutput = $('#genea-webhook-in-full-url');
       const showUrl = (): void => {
