@@ -268,14 +268,20 @@ describe('genea-webhook-in (node)', function () {
   });
 
   describe('where the raw body cannot be had', function () {
-    it('answers 500 and logs what to change when a middleware in front consumed the body', async function () {
-      const agent = await load(flow(), credentials);
+    /** Puts a middleware that reads every body first in httpNode's stack; returns its removal. */
+    const consumeBodiesInFront = () => {
       const stack = httpNode()._router.stack;
       httpNode().use((req, _res, next) => {
         req.on('data', () => {});
         req.on('end', next);
       });
       stack.unshift(stack.pop());
+      return () => stack.shift();
+    };
+
+    it('answers 500 and logs what to change when a middleware in front consumed the body', async function () {
+      const agent = await load(flow(), credentials);
+      consumeBodiesInFront();
       const res = await post(agent, JSON.stringify(fresh(events.granted)));
       assert.equal(res.status, 500);
       assert.match(res.text, /raw request body was consumed/);
@@ -285,18 +291,13 @@ describe('genea-webhook-in (node)', function () {
 
     it('logs a consumed body at most once per interval, each request still answered 500', async function () {
       const agent = await load(flow(), credentials);
-      const stack = httpNode()._router.stack;
-      httpNode().use((req, _res, next) => {
-        req.on('data', () => {});
-        req.on('end', next);
-      });
-      stack.unshift(stack.pop());
+      const removeConsumer = consumeBodiesInFront();
       try {
         for (let i = 0; i < 5; i++)
           assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 500);
         assert.equal(logged('rx', ERROR).length, 1);
       } finally {
-        stack.shift();
+        removeConsumer();
       }
     });
 
