@@ -9,7 +9,6 @@ const { NodeRedProcess } = require('../support/red-process');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 const {
   EDITOR_SETTINGS,
-  launchChromium,
   openEditor,
   dropFromPalette,
   typeInto,
@@ -17,6 +16,7 @@ const {
   nodeShape,
   deploy,
 } = require('./editor-support');
+const { launchBrowser } = require('../support/browser');
 
 const KEY = 'browser-test-api-key-e5a90c';
 const CUSTOMER = 'customer-browser';
@@ -48,7 +48,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
       locations: [{ uuid: 'loc-hq', name: 'Headquarters' }],
     });
     red = await NodeRedProcess.start({ settings: EDITOR_SETTINGS });
-    browser = await launchChromium();
+    browser = await launchBrowser();
     page = await openEditor(browser, red, 'en-US');
     page.on('response', (res) =>
       res.text().then(

@@ -235,7 +235,9 @@ describe('genea-webhook-send', function () {
       assert.equal(summary.time, '2026-12-01T06:45:00.000Z');
     }
     // The same name, the same uuid (day tracking and filters key on uuids); another name, another one.
-    const [first, , , , , , , same, other] = summaries;
+    const first = summaries[0];
+    const same = summaries[SAMPLE_EVENT_TYPES.length];
+    const other = summaries[SAMPLE_EVENT_TYPES.length + 1];
     assert.equal(same.user.uuid, first.user.uuid);
     assert.equal(same.location.uuid, first.location.uuid);
     assert.notEqual(other.user.uuid, first.user.uuid);
