@@ -3,22 +3,14 @@
 // reached from the receiver's dialog, rows arriving live as deliveries come in over HTTP, a row's event and hint,
 // its replay, and clearing the list. With GENEA_SCREENSHOTS=<dir> it saves the README's screenshot of the tab.
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
 const { launchBrowser, screenshot } = require('../support/browser');
+const { catalog, editNode } = require('./editor-support');
 const { opensslSignature } = require('../support/openssl');
 const events = require('../fixtures/events');
 
 const SECRET = 'browser-deliveries-secret-93d0';
-const catalog = (lang) =>
-  JSON.parse(
-    fs.readFileSync(
-      path.join(__dirname, '..', '..', 'nodes', 'genea-webhook-in', 'locales', lang, 'genea-webhook-in.json'),
-      'utf8',
-    ),
-  )['genea-webhook-in'];
-const strings = catalog('en-US');
+const strings = catalog('genea-webhook-in', 'en-US');
 
 describe('the Genea deliveries sidebar in a real browser', function () {
   this.timeout(90_000);
@@ -66,7 +58,7 @@ describe('the Genea deliveries sidebar in a real browser', function () {
   });
 
   it("opens from the receiver's dialog and shows the deployed receiver", async function () {
-    await page.locator('[id="rx"] .red-ui-flow-node').first().dblclick();
+    await editNode(page, 'rx');
     const link = page.locator('#genea-webhook-in-show-deliveries');
     assert.equal((await link.innerText()).trim(), strings.deliveries.show);
     await link.click();
@@ -134,12 +126,12 @@ describe('the Genea deliveries sidebar in a real browser', function () {
   });
 
   it('speaks German to a German browser', async function () {
-    const german = catalog('de');
+    const german = catalog('genea-webhook-in', 'de');
     const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1400, height: 1000 } });
     const dePage = await context.newPage();
     dePage.setDefaultTimeout(15_000);
     await dePage.goto(red.url('/'));
-    await dePage.locator('[id="rx"] .red-ui-flow-node').first().dblclick();
+    await editNode(dePage, 'rx');
     await dePage.locator('#genea-webhook-in-show-deliveries').getByText(german.deliveries.show).click();
     const counts = dePage.locator('[data-receiver="rx"] .genea-deliveries-counts');
     await counts.waitFor();

@@ -7,10 +7,18 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
 const { launchBrowser } = require('../support/browser');
-const { EDITOR_SETTINGS, openEditor, dropFromPalette, typeInto, nodeShape, deploy } = require('./editor-support');
+const {
+  PACKAGE,
+  EDITOR_SETTINGS,
+  openEditor,
+  dropFromPalette,
+  typeInto,
+  nodeShape,
+  editNode,
+  deploy,
+} = require('./editor-support');
 
 const TYPE = 'genea-door-event';
-const PACKAGE = require('../../package.json').name;
 const locales = path.join(__dirname, '..', '..', 'nodes', 'genea-filters', 'locales');
 const catalog = (lang) =>
   JSON.parse(fs.readFileSync(path.join(locales, lang, 'genea-filters.json'), 'utf8'))['genea-filters'];
@@ -66,7 +74,7 @@ describe('the door-event filter in a real browser', function () {
     const page = await openEditor(browser, red, 'en-US');
     const strings = catalog('en-US');
     nodeId = await dropFromPalette(page, TYPE, 240, 160);
-    await nodeShape(page, nodeId).dblclick();
+    await editNode(page, nodeId);
     await page.locator('#genea-filters-kinds input').first().waitFor();
 
     assert.deepEqual(
@@ -131,7 +139,7 @@ describe('the door-event filter in a real browser', function () {
       }
     }
 
-    await nodeShape(page, nodeId).dblclick();
+    await editNode(page, nodeId);
     await page.locator('#genea-filters-kinds input').first().waitFor();
     assert.deepEqual(
       (await kindChoices(page)).map(({ label, checked }) => [label, checked]),

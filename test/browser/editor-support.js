@@ -1,10 +1,31 @@
 'use strict';
-// The editor gestures the browser tests make as a user does (open the editor, drag from the palette, type into a
-// field, hover for a tooltip, deploy); ../support/browser.js launches the browser.
+// Node-RED's real editor against a real Node-RED process with the package installed, and the gestures the browser
+// tests make as a user does (open the editor, drag from the palette, open a dialog, type into a field, hover for a
+// tooltip, deploy); ../support/browser.js launches Chromium.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { NodeRedProcess } = require('../support/red-process');
+const { launchBrowser } = require('../support/browser');
+
+const PACKAGE = require('../../package.json').name;
 
 /** Node-RED settings without first-run prompts (update notifications, the welcome tour) between user and editor. */
 const EDITOR_SETTINGS = { telemetry: { enabled: false }, editorTheme: { tours: false } };
+
+/** A message catalog of the built package, e.g. catalog('genea-webhook-in', 'de'). */
+function catalog(set, lang) {
+  const file = path.join(__dirname, '..', '..', 'nodes', set, 'locales', lang, `${set}.json`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'))[set];
+}
+
+/** Starts Node-RED (no first-run prompts) and Chromium; resolves with both and the package's node types. */
+async function startEditor() {
+  const red = await NodeRedProcess.start({ settings: EDITOR_SETTINGS });
+  const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
+  const types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
+  return { red, browser: await launchBrowser(), types };
+}
 
 /** A page of the editor of `red` in a browser speaking `locale`, once the Genea palette category is shown. */
 async function openEditor(browser, red, locale) {
@@ -54,6 +75,29 @@ async function waitForTooltip(page, selector, text) {
 
 const nodeShape = (page, id) => page.locator(`[id="${id}"] .red-ui-flow-node`).first();
 
+/**
+ * Runs `open` (a double click on a node, a click on a config node's add or edit button) and resolves once Node-RED
+ * has finished opening the tray it opens. The tray moves the focus to its first field 150 ms after it slides in, so
+ * keys typed before then would end up in that field instead of the one the test typed into.
+ */
+async function openTray(page, open) {
+  await page.evaluate(() => {
+    for (const tray of document.querySelectorAll('.red-ui-tray')) tray.dataset.geneaTestSeen = 'yes';
+  });
+  await open();
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.red-ui-tray:not([data-genea-test-seen])')].some((tray) =>
+      tray.querySelector('.red-ui-tray-body')?.contains(document.activeElement),
+    ),
+  );
+}
+
+/** Opens the edit dialog of node `id` with a double click, as a user does. */
+const editNode = (page, id) => openTray(page, () => nodeShape(page, id).dblclick());
+
+/** Clicks `selector`, a button that opens a tray (a config node's add or edit button). */
+const clickOpeningTray = (page, selector) => openTray(page, () => page.click(selector));
+
 async function deploy(page) {
   // Enabled once the editor has registered the change: a click before that would deploy nothing.
   await page.click('#red-ui-header-button-deploy:not(.disabled)');
@@ -61,11 +105,16 @@ async function deploy(page) {
 }
 
 module.exports = {
+  PACKAGE,
   EDITOR_SETTINGS,
+  catalog,
+  startEditor,
   openEditor,
   dropFromPalette,
   typeInto,
   waitForTooltip,
   nodeShape,
+  editNode,
+  clickOpeningTray,
   deploy,
 };

@@ -7,13 +7,13 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
 const { launchBrowser, screenshot } = require('../support/browser');
-const { catalog } = require('../support/editor-browser');
 const gestures = require('./editor-support');
+
+const { PACKAGE, catalog } = gestures;
 const { demoFlow } = require('../../scripts/demo-flow');
 
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
-const PACKAGE = require('../../package.json').name;
 
 describe('the editor in a real browser', function () {
   this.timeout(90_000);
@@ -38,7 +38,8 @@ describe('the editor in a real browser', function () {
 
   const typeInto = (selector, text) => gestures.typeInto(page, selector, text);
   const waitForTooltip = (selector, text) => gestures.waitForTooltip(page, selector, text);
-  const nodeShape = (id) => gestures.nodeShape(page, id);
+  const editNode = (id) => gestures.editNode(page, id);
+  const clickOpeningTray = (selector) => gestures.clickOpeningTray(page, selector);
   const deploy = () => gestures.deploy(page);
 
   before(async function () {
@@ -86,7 +87,7 @@ describe('the editor in a real browser', function () {
     );
     assert.deepEqual(wired, [debug]);
 
-    await nodeShape(receiver).dblclick();
+    await editNode(receiver);
     // Validated as the user types, with the catalog's message on the field.
     await typeInto('#node-input-url', 'no slash');
     await page.waitForSelector('#node-input-url.input-error');
@@ -98,7 +99,7 @@ describe('the editor in a real browser', function () {
       new RegExp(`^http://127\\.0\\.0\\.1:\\d+${PATH}$`),
     );
 
-    await page.click('#node-input-btn-config-add');
+    await clickOpeningTray('#node-input-btn-config-add');
     await page.waitForSelector('#node-config-input-secret');
     await typeInto('#node-config-input-secret', SECRET);
     await page.click('#node-config-dialog-ok');
@@ -109,8 +110,8 @@ describe('the editor in a real browser', function () {
     await page.locator(`[id="${receiver}"] .red-ui-flow-node-status-label`).getByText(listening).waitFor();
 
     // A reopened config dialog: the secret is not in the page, only that one is set.
-    await nodeShape(receiver).dblclick();
-    await page.click('#node-input-btn-config-edit');
+    await editNode(receiver);
+    await clickOpeningTray('#node-input-btn-config-edit');
     const secretInput = page.locator('#node-config-input-secret');
     await secretInput.waitFor();
     const strings = catalog('genea-config', 'en-US');
@@ -219,7 +220,7 @@ describe('the editor in a real browser', function () {
         .getAttribute('data-palette-label');
       assert.notEqual(label, english, `${type} has a German palette label`);
     }
-    await german.locator(`[id="${receiverId}"] .red-ui-flow-node`).first().dblclick();
+    await gestures.editNode(german, receiverId);
     await german.locator('label[for="node-input-url"]').getByText(strings.label.url).waitFor();
     assert.equal((await german.innerText('#genea-webhook-in-send-test')).trim(), strings.test.send);
     await context.close();
@@ -284,7 +285,7 @@ describe('the editor in a real browser', function () {
     await page.evaluate(() => RED.workspaces.add());
     const added = await dropFromPalette('genea-webhook-in', 640, 420);
     assert.equal(await page.evaluate((id) => RED.nodes.node(id).url, added), '/genea-2');
-    await nodeShape(added).dblclick();
+    await editNode(added);
     await typeInto('#node-input-url', '/GENEA');
     await page.waitForSelector('#node-input-url.input-error');
     await waitForTooltip('#node-input-url', strings.validation.urlInUse.replace('__path__', '/GENEA'));
@@ -300,7 +301,7 @@ describe('the editor in a real browser', function () {
     await page.waitForSelector('#red-ui-editor-shade', { state: 'hidden' });
     // A core http in node's path (written without its leading slash) is taken too.
     await page.evaluate(() => RED.nodes.import([{ id: 'core-in', type: 'http in', url: 'shared-in', method: 'post' }]));
-    await nodeShape(added).dblclick();
+    await editNode(added);
     await typeInto('#node-input-url', '/shared-in');
     await page.waitForSelector('#node-input-url.input-error');
     await waitForTooltip('#node-input-url', strings.validation.urlHttpIn.replace('__path__', '/shared-in'));

@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { PACKAGE, catalog, startEditor, openEditor } = require('../support/editor-browser');
+const { PACKAGE, catalog, startEditor, openEditor, editNode, clickOpeningTray } = require('./editor-support');
 const { demoFlow } = require('../../scripts/demo-flow');
 
 const SECRET = 'first-hour-secret-5b2e';
@@ -106,9 +106,9 @@ describe('the first hour in the editor (real browser)', function () {
   });
 
   it('shows "Genea config", never the type name, in the dialog title, the config select and the help list', async function () {
-    await page.locator('[id="fh-rx"] .red-ui-flow-node').first().dblclick();
+    await editNode(page, 'fh-rx');
     await page.waitForSelector('#node-input-allowList');
-    await page.click('#node-input-btn-config-edit');
+    await clickOpeningTray(page, '#node-input-btn-config-edit');
     await page.waitForSelector('#node-config-input-secret');
     const title = await page.locator('.red-ui-tray-titlebar').last().innerText();
     assert.match(title, new RegExp(en.config.paletteLabel));
@@ -129,8 +129,8 @@ describe('the first hour in the editor (real browser)', function () {
     assert.ok(!helpNames.includes('genea-config'), `help list: ${helpNames.join(', ')}`);
 
     // Adding one: "Add new Genea config config node".
-    await page.locator('[id="fh-rx"] .red-ui-flow-node').first().dblclick();
-    await page.click('#node-input-btn-config-add');
+    await editNode(page, 'fh-rx');
+    await clickOpeningTray(page, '#node-input-btn-config-add');
     await page.waitForSelector('#node-config-input-secret');
     const addTitle = await page.locator('.red-ui-tray-titlebar').last().innerText();
     assert.match(addTitle, new RegExp(en.config.paletteLabel));
@@ -140,7 +140,7 @@ describe('the first hour in the editor (real browser)', function () {
   });
 
   it('checks Allowed sources as you type, with the runtime parser and its reasons', async function () {
-    await page.locator('[id="fh-rx"] .red-ui-flow-node').first().dblclick();
+    await editNode(page, 'fh-rx');
     await page.fill('#node-input-allowList', '1.2.3.999, 10.0.0.0/33');
     await page.locator('#node-input-allowList').dispatchEvent('change');
     await page.waitForSelector('#node-input-allowList.input-error');
@@ -168,7 +168,7 @@ describe('the first hour in the editor (real browser)', function () {
     await page.click('#genea-webhook-in-send-test');
     await lastNotification(page, en.receiver.test.errors['no-secret']);
 
-    await page.click('#node-input-btn-config-edit');
+    await clickOpeningTray(page, '#node-input-btn-config-edit');
     await page.waitForSelector('#node-config-input-secret');
     await page.fill('#node-config-input-secret', SECRET);
     await closeDialog(page, '#node-config-dialog-ok');
@@ -182,7 +182,7 @@ describe('the first hour in the editor (real browser)', function () {
     await statusLabel(page, 'fh-rx').getByText(en.receiver.status.listening, { exact: true }).waitFor();
     // After the deploy Node-RED drops the credentials from the editor: the node stays valid.
     assert.equal(await nodeValid(page, 'fh-config'), true);
-    await page.locator('[id="fh-rx"] .red-ui-flow-node').first().dblclick();
+    await editNode(page, 'fh-rx');
     await page.click('#genea-webhook-in-send-test');
     await lastNotification(page, '200 Accepted');
     await closeDialog(page, '#node-dialog-cancel');

@@ -3,16 +3,17 @@
 // Genea's API: live validation, Verify key for a typed and for the deployed key, the door picker of the deployed
 // config node, the key never shown again and never in anything the editor receives, and the German dialog and help.
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 const {
   EDITOR_SETTINGS,
+  catalog,
   openEditor,
   dropFromPalette,
   typeInto,
   waitForTooltip,
+  editNode,
+  clickOpeningTray,
   nodeShape,
   deploy,
 } = require('./editor-support');
@@ -20,11 +21,6 @@ const { launchBrowser } = require('../support/browser');
 
 const KEY = 'browser-test-api-key-e5a90c';
 const CUSTOMER = 'customer-browser';
-const built = path.join(__dirname, '..', '..', 'nodes');
-
-function catalog(set, lang) {
-  return JSON.parse(fs.readFileSync(path.join(built, set, 'locales', lang, `${set}.json`), 'utf8'))[set];
-}
 
 describe('genea-door and genea-api in the editor (real browser)', function () {
   this.timeout(90_000);
@@ -69,7 +65,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
       .locator('#red-ui-palette-container-Genea .red-ui-palette-node[data-palette-type="genea-door"]')
       .waitFor();
     doorId = await dropFromPalette(page, 'genea-door', 260, 160);
-    await nodeShape(page, doorId).dblclick();
+    await editNode(page, doorId);
     assert.equal(await page.inputValue('#node-input-action'), 'lock');
     await typeInto(page, '#node-input-door', 'a/b');
     await page.waitForSelector('#node-input-door.input-error');
@@ -82,7 +78,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     await page.selectOption('#node-input-action', 'lock');
     await page.waitForSelector('#genea-door-door-rows', { state: 'visible' });
 
-    await page.click('#node-input-btn-api-add');
+    await clickOpeningTray(page, '#node-input-btn-api-add');
     await page.waitForSelector('#node-config-input-apiKey');
     assert.equal(await page.inputValue('#node-config-input-baseUrl'), 'https://api.sequr.io');
     await typeInto(page, '#node-config-input-baseUrl', 'http://api.sequr.io');
@@ -118,7 +114,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
   });
 
   it('picks a door from the deployed config node’s doors: name, location and lock state', async function () {
-    await nodeShape(page, doorId).dblclick();
+    await editNode(page, doorId);
     await page.locator('#genea-door-picker-state').getByText('2 doors').waitFor();
     const options = await page.locator('#genea-door-picker option').allInnerTexts();
     assert.deepEqual(options, [
@@ -143,8 +139,8 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
   });
 
   it('never shows the key again, verifies the deployed one, and the editor never received it', async function () {
-    await nodeShape(page, doorId).dblclick();
-    await page.click('#node-input-btn-api-edit');
+    await editNode(page, doorId);
+    await clickOpeningTray(page, '#node-input-btn-api-edit');
     const keyInput = page.locator('#node-config-input-apiKey');
     await keyInput.waitFor();
     await page.locator('#genea-api-key-state').getByText(api$.keySet).waitFor();
@@ -172,14 +168,14 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     const api$de = catalog('genea-api', 'de');
     const entry = german.locator('.red-ui-palette-node[data-palette-type="genea-door"]');
     assert.equal(await entry.getAttribute('data-palette-label'), door$de.paletteLabel);
-    await nodeShape(german, doorId).dblclick();
+    await editNode(german, doorId);
     await german.locator('label[for="node-input-action"]').getByText(door$de.label.action).waitFor();
     assert.equal(
       await german.locator('#node-input-action option[value="quick_unlock"]').innerText(),
       door$de.action.quick_unlock,
     );
     await german.locator('#genea-door-picker-state').getByText('2 Türen').waitFor();
-    await german.click('#node-input-btn-api-edit');
+    await clickOpeningTray(german, '#node-input-btn-api-edit');
     await german.locator('#genea-api-key-state').getByText(api$de.keySet).waitFor();
     assert.equal((await german.innerText('#genea-api-verify')).trim(), api$de.label.verify);
     await german.click('#node-config-dialog-cancel');
