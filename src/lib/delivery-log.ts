@@ -36,13 +36,13 @@ export interface DeliveryRecord {
   readonly status: number;
   readonly reason: string;
   readonly hint?: DeliveryHint;
-  /** Set when the signature was valid and the body an event. */
+  /** Set when the signature was valid and the body an event: accepted, or refused for its age. */
   readonly type?: string;
   readonly uuid?: string | null;
   readonly action?: string | null;
   readonly message?: string | null;
   readonly duplicate?: boolean;
-  /** Whether its event is still kept (see `eventBudgetBytes`), so it can be shown and replayed. */
+  /** Whether it was accepted and its event is still kept (see `eventBudgetBytes`), so it can be replayed. */
   readonly replayable?: boolean;
   /** How often it was replayed. */
   readonly replays?: number;
@@ -82,7 +82,12 @@ interface Entry {
   readonly status: number;
   readonly reason: string;
   readonly hint: DeliveryHint | undefined;
-  /** Copied from the summary when accepted: the flow may change the message's own. */
+  /** Handed on (or answered as a duplicate): only these can be replayed. */
+  readonly accepted: boolean;
+  /**
+   * When the signature was valid and the body an event: copied from the summary of an accepted one (the flow may
+   * change the message's own), read from the body of one refused for its age.
+   */
   readonly event: Pick<GeneaSummary, 'type' | 'uuid' | 'action' | 'message'> | undefined;
   readonly duplicate: boolean;
   /** A copy of the event's bytes, exactly as received; dropped first when over the budget. */
@@ -121,8 +126,9 @@ export class DeliveryLog {
     const { answer } = facts;
     const accepted = 'accepted' in answer && answer.accepted;
     const duplicate = accepted && answer.duplicate;
+    const summary = accepted ? answer.summary : signedRefusal(facts);
     let body: Buffer | undefined;
-    if (accepted && facts.body && facts.body.length <= this.eventBudgetBytes) {
+    if (summary && facts.body && facts.body.length <= this.eventBudgetBytes) {
       // A copy: the received Buffer may be a view of a much larger socket read. Small ones share a slab of
       // Node's 8 KiB pool (the cheapest copy); larger ones get their own memory.
       body = Buffer.from(facts.body);
@@ -136,14 +142,13 @@ export class DeliveryLog {
       status: answer.status,
       reason: answer.reason,
       hint: deliveryHint(facts),
-      event: accepted
-        ? {
-            type: answer.summary.type,
-            uuid: answer.summary.uuid,
-            action: answer.summary.action,
-            message: answer.summary.message,
-          }
-        : undefined,
+      accepted,
+      event: summary && {
+        type: summary.type,
+        uuid: summary.uuid,
+        action: summary.action,
+        message: summary.message,
+      },
       duplicate,
       body,
       replays: 0,
@@ -181,7 +186,7 @@ export class DeliveryLog {
   replayable(id: string): ReplayLookup {
     const entry = this.find(id);
     if (!entry) return { ok: false, problem: 'unknown' };
-    if (!entry.event) return { ok: false, problem: 'rejected' };
+    if (!entry.accepted) return { ok: false, problem: 'rejected' };
     const event = entry.body && parseEventBody(entry.body);
     if (!event) return { ok: false, problem: 'not-kept' };
     return { ok: true, event, summary: summarise(event) };
@@ -226,9 +231,20 @@ function listed(entry: Entry): DeliveryRecord {
     ...record,
     ...entry.event,
     duplicate: entry.duplicate,
-    replayable: entry.body !== undefined,
+    replayable: entry.accepted && entry.body !== undefined,
     replays: entry.replays,
   };
+}
+
+/**
+ * The summary of an event refused for its age (too old, or no event_time): processDelivery checks the age only
+ * after the signature was verified and the body parsed as an event, so the record can say which event it was.
+ */
+function signedRefusal(facts: DeliveryFacts): GeneaSummary | undefined {
+  const { reason } = facts.answer;
+  if (reason !== REJECTIONS.staleEvent.reason && reason !== REJECTIONS.undatedEvent.reason) return undefined;
+  const event = facts.body && parseEventBody(facts.body);
+  return event ? summarise(event) : undefined;
 }
 
 /** Text from a request for a hint: cut short and printable. */

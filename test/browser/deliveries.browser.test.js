@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const { NodeRedProcess } = require('../support/red-process');
 const { launchBrowser, screenshot } = require('../support/browser');
-const { catalog, editNode } = require('./editor-support');
+const { catalog, editNode, deploy } = require('./editor-support');
 const { opensslSignature } = require('../support/openssl');
 const events = require('../fixtures/events');
 
@@ -139,6 +139,26 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     await dePage.locator('[data-receiver="rx"] .genea-deliveries-line').first().click();
     await dePage.getByText(german.deliveries.hints['no-signature-header']).waitFor();
     await context.close();
+  });
+
+  it('shows an event refused as too old with its JSON, but no Replay', async function () {
+    // Max event age set in the dialog and deployed, as a user does.
+    await editNode(page, 'rx');
+    await page.fill('#node-input-maxEventAgeMinutes', '60');
+    await page.click('#node-dialog-ok');
+    await deploy(page);
+    await page.evaluate(() => RED.sidebar.show('genea-deliveries'));
+    const stale = { ...events.granted, uuid: 'browser-stale-1', event_time: '2020-01-01T00:00:00.000Z' };
+    assert.equal(await deliver(stale), 400);
+    const row = rows().filter({ hasText: 'browser-stale-1' });
+    await row.waitFor();
+    assert.match(await row.locator('.genea-deliveries-line').innerText(), /400\s+Event too old.*\s+browser-stale-1/);
+    await row.locator('.genea-deliveries-line').click();
+    await row.getByText(strings.deliveries.hints['stale-event'].replace('__time__', stale.event_time)).waitFor();
+    await row.locator('.genea-deliveries-event').getByText('"uuid": "browser-stale-1"').waitFor();
+    assert.deepEqual(JSON.parse(await row.locator('.genea-deliveries-event').innerText()), stale);
+    assert.equal(await row.locator('.genea-deliveries-copy').count(), 1);
+    assert.equal(await row.locator('.genea-deliveries-replay').count(), 0, 'a refused event is never replayed');
   });
 
   it("clears a receiver's list", async function () {

@@ -135,7 +135,8 @@ describe('delivery inspector (node)', function () {
     await helper.setFlows(flow({ config: '' }), 'full', credentials);
     assert.equal((await post(agent, JSON.stringify(fresh()))).status, 503);
     await helper.setFlows(flow({ maxEventAgeMinutes: 5 }), 'full', credentials);
-    const old = JSON.stringify({ ...fresh(), event_time: '2020-01-01T00:00:00.000Z' });
+    const oldEvent = { ...fresh(), event_time: '2020-01-01T00:00:00.000Z' };
+    const old = JSON.stringify(oldEvent);
     assert.equal((await post(agent, old)).status, 400);
     const records = await list();
     assert.deepEqual(
@@ -149,7 +150,16 @@ describe('delivery inspector (node)', function () {
       'one receiver id, one list across the deploys',
     );
     assert.equal(records[0].hint.values.time, '2020-01-01T00:00:00.000Z');
-    assert.equal(records[0].type, undefined, 'refused: no event kept');
+    // Refused after its signature was verified: the record says which event it was and shows it, but never
+    // replays it.
+    assert.deepEqual(
+      [records[0].type, records[0].uuid, records[0].duplicate, records[0].replayable],
+      ['access.granted', oldEvent.uuid, false, false],
+    );
+    const detail = (await admin().get(`/genea-webhook-in/rx/deliveries/${records[0].id}`).expect(200)).body;
+    assert.deepEqual(detail.event, oldEvent);
+    await admin().post(`/genea-webhook-in/rx/deliveries/${records[0].id}/replay`).expect(409);
+    assert.equal(records[1].type, undefined, 'refused before its signature was checked: no event');
     assert.match(records[3].reason, /^Forbidden: source .*127\.0\.0\.1 is not allowed$/);
   });
 

@@ -126,6 +126,35 @@ describe('DeliveryLog', function () {
     assert.deepEqual(log.replayable(rejected(log, REJECTIONS.notJsonObject)), { ok: false, problem: 'rejected' });
   });
 
+  it('says which event a delivery refused for its age was, and shows it, but never replays it', function () {
+    const log = new DeliveryLog();
+    const stale = { ...events.denied, event_time: '2020-01-01T00:00:00.000Z' };
+    const undated = { ...events.granted };
+    delete undated.event_time;
+    const ids = [stale, undated].map((event) => {
+      const body = Buffer.from(JSON.stringify(event));
+      const answer = processDelivery(body, signBody(body, SECRETS[0]), SECRETS, new DuplicateWindow(60_000), {
+        maxEventAgeMs: 60_000,
+      });
+      assert.equal(answer.status, 400);
+      return log.add({ ip: null, method: 'POST', body, answer });
+    });
+    const [undatedRecord, staleRecord] = log.list();
+    assert.deepEqual(
+      [staleRecord.type, staleRecord.uuid, staleRecord.action, staleRecord.duplicate, staleRecord.replayable],
+      ['access.denied', events.denied.uuid, 'SEQUR_ACCESS_DENIED_CARD_NOT_FOUND', false, false],
+    );
+    assert.equal(staleRecord.reason, REJECTIONS.staleEvent.reason);
+    assert.deepEqual([undatedRecord.type, undatedRecord.reason], ['access.granted', REJECTIONS.undatedEvent.reason]);
+    assert.deepEqual(log.detail(ids[0]).event, stale);
+    assert.deepEqual(log.detail(ids[1]).event, undated);
+    for (const id of ids) assert.deepEqual(log.replayable(id), { ok: false, problem: 'rejected' });
+    assert.deepEqual(log.counts, { accepted: 0, duplicates: 0, rejected: 2, replayed: 0 });
+    // The same reasons from anywhere without an event body name no event.
+    const bare = rejected(log, REJECTIONS.staleEvent, { body: Buffer.from('[]') });
+    assert.equal(log.detail(bare).type, undefined);
+  });
+
   it('clears records and counts, and never reuses an id', function () {
     const log = new DeliveryLog();
     const before = accepted(log, events.granted);

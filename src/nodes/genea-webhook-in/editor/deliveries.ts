@@ -74,6 +74,9 @@ const geneaDeliveriesSidebar = (function () {
     return translated === key ? hint.text : translated;
   }
 
+  /** Handed on, or answered 200 as a duplicate: every refusal has another status. */
+  const isAccepted = (entry: Delivery): boolean => entry.status === 200;
+
   function detailView(entry: Delivery, receiverId: string): JQuery {
     const detail = $('<div class="genea-deliveries-detail">');
     const facts = [
@@ -82,22 +85,21 @@ const geneaDeliveriesSidebar = (function () {
       entry.bytes === null ? '' : t('genea-webhook-in.deliveries.bytes', { bytes: entry.bytes }),
     ];
     $('<div class="genea-deliveries-facts">').text(facts.filter(Boolean).join(' · ')).appendTo(detail);
-    if (entry.type === undefined) {
-      $('<div class="genea-deliveries-reason">').text(entry.reason).appendTo(detail);
-    }
+    const accepted = isAccepted(entry);
+    if (!accepted) $('<div class="genea-deliveries-reason">').text(entry.reason).appendTo(detail);
     if (entry.hint) $('<div class="genea-deliveries-hint">').text(hintText(entry.hint)).appendTo(detail);
+    // Only a signed event has one to show; an event refused for its age is shown but not replayed.
     if (entry.type === undefined) return detail;
-    if (!entry.replayable) {
+    const notKept = (): JQuery =>
       $('<div class="genea-deliveries-hint">').text(t('genea-webhook-in.deliveries.notKept')).appendTo(detail);
+    if (accepted && !entry.replayable) {
+      notKept();
       return detail;
     }
     const buttons = $('<div class="genea-deliveries-buttons">').appendTo(detail);
     const pre = $('<pre class="genea-deliveries-event">').appendTo(detail);
     const copy = $('<button type="button" class="red-ui-button red-ui-button-small genea-deliveries-copy">')
       .append($('<i class="fa fa-clipboard">'), ' ', $('<span>').text(t('genea-webhook-in.deliveries.copy')))
-      .appendTo(buttons);
-    const replay = $('<button type="button" class="red-ui-button red-ui-button-small genea-deliveries-replay">')
-      .append($('<i class="fa fa-repeat">'), ' ', $('<span>').text(t('genea-webhook-in.deliveries.replay')))
       .appendTo(buttons);
     const show = (event: object): void => {
       const json = JSON.stringify(event, null, 2);
@@ -111,12 +113,22 @@ const geneaDeliveriesSidebar = (function () {
       pre.text('…');
       $.getJSON(api(receiverId, `/${encodeURIComponent(entry.id)}`))
         .done((full: Delivery) => {
-          if (open?.delivery !== entry.id || !full.event) return;
+          if (open?.delivery !== entry.id) return;
+          if (!full.event) {
+            buttons.remove();
+            pre.remove();
+            notKept();
+            return;
+          }
           open.event = full.event;
           show(full.event);
         })
         .fail((xhr: JQuery.jqXHR) => pre.text(failed(xhr)));
     }
+    if (!accepted) return detail;
+    const replay = $('<button type="button" class="red-ui-button red-ui-button-small genea-deliveries-replay">')
+      .append($('<i class="fa fa-repeat">'), ' ', $('<span>').text(t('genea-webhook-in.deliveries.replay')))
+      .appendTo(buttons);
     replay.on('click', function () {
       const button = $(this).prop('disabled', true);
       $.ajax({ url: api(receiverId, `/${encodeURIComponent(entry.id)}/replay`), type: 'POST', dataType: 'json' })
@@ -128,7 +140,7 @@ const geneaDeliveriesSidebar = (function () {
   }
 
   function row(entry: Delivery, receiverId: string): JQuery {
-    const accepted = entry.type !== undefined;
+    const accepted = isAccepted(entry);
     const item = $('<li class="genea-deliveries-row">')
       .attr('data-delivery', entry.id)
       .toggleClass('genea-deliveries-rejected', !accepted);
