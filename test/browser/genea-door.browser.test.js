@@ -175,6 +175,18 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
       door$de.action.quick_unlock,
     );
     await german.locator('#genea-door-picker-state').getByText('2 Türen').waitFor();
+    // A failure of Genea's API reads in the editor's language too, with Genea's reason (listing is retried once).
+    genea.answerNext(
+      /^GET \/v2\/customer\/[^/]+\/door$/,
+      { status: 500, body: { meta: { message: 'Maintenance' } } },
+      2,
+    );
+    await german.click('#genea-door-refresh');
+    const failed = german.locator('#genea-door-picker-state').getByText(door$de.picker.apiFailed.split('__')[0]);
+    await failed.waitFor();
+    assert.match(await failed.innerText(), /500 Maintenance/);
+    await german.click('#genea-door-refresh');
+    await german.locator('#genea-door-picker-state').getByText('2 Türen').waitFor();
     await clickOpeningTray(german, '#node-input-btn-api-edit');
     await german.locator('#genea-api-key-state').getByText(api$de.keySet).waitFor();
     assert.equal((await german.innerText('#genea-api-verify')).trim(), api$de.label.verify);

@@ -9,8 +9,9 @@
 
   interface DoorsAnswer {
     doors?: PickerDoor[];
+    /** Set when the endpoint refused: a catalog key below genea-api.errors, and its values. */
     error?: string;
-    message?: string;
+    details?: Record<string, string>;
   }
 
   // Keep in step with isDoorId and DOOR_ACTIONS in src/lib/genea-api.ts.
@@ -75,6 +76,9 @@
       const picker = $('#genea-door-picker');
       const pickerState = $('#genea-door-picker-state');
       const apiInput = $('#node-input-api');
+      // The genea-api node set's catalog namespace, beside this one in the same module.
+      const { set } = (this as unknown as { _def: { set: { module: string } } })._def;
+      const apiCatalog = `${set.module}/genea-api`;
 
       const showDoorRows = (): void => {
         $('#genea-door-door-rows').toggle($('#node-input-action').val() !== 'list');
@@ -125,13 +129,14 @@
           .fail((xhr: JQuery.jqXHR) => {
             if (load !== loads) return;
             const answer = (xhr.responseJSON ?? {}) as DoorsAnswer;
-            const text =
-              answer.error === 'not-deployed' || answer.error === 'no-key'
-                ? t('genea-door.picker.notDeployed')
-                : (answer.message ??
-                  (xhr.status === 401 || xhr.status === 403
-                    ? t('genea-door.picker.notAuthorized')
-                    : t('genea-door.picker.failed', { status: String(xhr.status || '—') })));
+            const details = answer.details ?? {};
+            let text: string;
+            if (answer.error === 'not-deployed' || answer.error === 'no-key') text = t('genea-door.picker.notDeployed');
+            else if (answer.error === 'api') text = t('genea-door.picker.apiFailed', details);
+            // The config node's own reasons (a base URL it will not send the key to), in the editor's language.
+            else if (answer.error) text = t(`${apiCatalog}:genea-api.errors.${answer.error}`, details);
+            else if (xhr.status === 401 || xhr.status === 403) text = t('genea-door.picker.notAuthorized');
+            else text = t('genea-door.picker.failed', { status: String(xhr.status || '—') });
             pickerState.text(text);
           });
       };
