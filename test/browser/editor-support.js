@@ -98,9 +98,15 @@ const editNode = (page, id) => openTray(page, () => nodeShape(page, id).dblclick
 /** Clicks `selector`, a button that opens a tray (a config node's add or edit button). */
 const clickOpeningTray = (page, selector) => openTray(page, () => page.click(selector));
 
+/** Deploys, confirming Node-RED's warning about invalid nodes when it asks, and waits until it is done. */
 async function deploy(page) {
   // Enabled once the editor has registered the change: a click before that would deploy nothing.
   await page.click('#red-ui-header-button-deploy:not(.disabled)');
+  const confirm = page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+  await Promise.race([
+    confirm.waitFor().then(() => confirm.click()),
+    page.waitForSelector('#red-ui-header-button-deploy.disabled'),
+  ]);
   await page.waitForSelector('#red-ui-header-button-deploy.disabled');
 }
 

@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { PACKAGE, catalog, startEditor, openEditor, editNode, clickOpeningTray } = require('./editor-support');
+const { PACKAGE, catalog, startEditor, openEditor, editNode, clickOpeningTray, deploy } = require('./editor-support');
 const { demoFlow } = require('../../scripts/demo-flow');
 
 const SECRET = 'first-hour-secret-5b2e';
@@ -63,23 +63,8 @@ describe('the first hour in the editor (real browser)', function () {
   /** Closes the dialog with `button` and waits until the editor takes clicks again. */
   async function closeDialog(p, button) {
     await p.click(button);
-    try {
-      await p.waitForSelector(button, { state: 'detached' });
-      if (button.startsWith('#node-dialog')) await p.waitForSelector('#red-ui-editor-shade', { state: 'hidden' });
-    } catch (err) {
-      await p.screenshot({ path: '/tmp/fh/fail.png' });
-      throw err;
-    }
-  }
-
-  async function deploy(p) {
-    await p.click('#red-ui-header-button-deploy:not(.disabled)');
-    const confirm = p.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
-    await Promise.race([
-      confirm.waitFor().then(() => confirm.click()),
-      p.waitForSelector('#red-ui-header-button-deploy.disabled'),
-    ]);
-    await p.waitForSelector('#red-ui-header-button-deploy.disabled');
+    await p.waitForSelector(button, { state: 'detached' });
+    if (button.startsWith('#node-dialog')) await p.waitForSelector('#red-ui-editor-shade', { state: 'hidden' });
   }
 
   async function lastNotification(p, text) {
@@ -125,8 +110,13 @@ describe('the first hour in the editor (real browser)', function () {
         ),
       ].map((el) => el.innerText.trim());
     });
-    assert.ok(helpNames.includes(en.config.paletteLabel), `help list: ${helpNames.join(', ')}`);
-    assert.ok(!helpNames.includes('genea-config'), `help list: ${helpNames.join(', ')}`);
+    // Every config node of the package by its label, never its type.
+    for (const label of [en.config.paletteLabel, catalog('genea-api', 'en-US').paletteLabel]) {
+      assert.ok(helpNames.includes(label), `help list: ${helpNames.join(', ')}`);
+    }
+    for (const type of ['genea-config', 'genea-api']) {
+      assert.ok(!helpNames.includes(type), `help list: ${helpNames.join(', ')}`);
+    }
 
     // Adding one: "Add new Genea config config node".
     await editNode(page, 'fh-rx');

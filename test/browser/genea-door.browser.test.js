@@ -17,7 +17,7 @@ const {
   nodeShape,
   deploy,
 } = require('./editor-support');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, screenshot } = require('../support/browser');
 
 const KEY = 'browser-test-api-key-e5a90c';
 const CUSTOMER = 'customer-browser';
@@ -80,6 +80,9 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
 
     await clickOpeningTray(page, '#node-input-btn-api-add');
     await page.waitForSelector('#node-config-input-apiKey');
+    const title = await page.locator('.red-ui-tray-titlebar').last().innerText();
+    assert.match(title, new RegExp(api$.paletteLabel));
+    assert.doesNotMatch(title, /genea-api/, 'the dialog title names the type');
     assert.equal(await page.inputValue('#node-config-input-baseUrl'), 'https://api.sequr.io');
     await typeInto(page, '#node-config-input-baseUrl', 'http://api.sequr.io');
     await page.waitForSelector('#node-config-input-baseUrl.input-error');
@@ -130,6 +133,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     await typeInto(page, '#node-input-door', 'door-back');
     assert.equal(await page.inputValue('#genea-door-picker'), 'door-back');
     await page.selectOption('#genea-door-picker', 'door-front');
+    await screenshot(page.locator('.red-ui-tray').last(), 'door-dialog.png');
     await page.click('#node-dialog-ok');
     await deploy(page);
     const deployed = (await red.getFlows()).find((node) => node.id === doorId);
@@ -150,6 +154,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     await page.locator('#genea-api-verify-result').getByText(`The key works, for customer ${CUSTOMER}`).waitFor();
     assert.equal(genea.count('POST /v2/api_key/verify'), verifies + 1);
     assert.equal(genea.requests.at(-1).authorization, `Bearer ${KEY}`, 'the deployed key');
+    await screenshot(page.locator('.red-ui-tray').last(), 'api-dialog.png');
     assert.ok(!(await page.content()).includes(KEY), 'the key is in the page');
     const exported = await page.evaluate(() => JSON.stringify(RED.nodes.createCompleteNodeSet(true)));
     assert.match(exported, /"genea-api"/);
@@ -190,6 +195,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     await clickOpeningTray(german, '#node-input-btn-api-edit');
     await german.locator('#genea-api-key-state').getByText(api$de.keySet).waitFor();
     assert.equal((await german.innerText('#genea-api-verify')).trim(), api$de.label.verify);
+    assert.match(await german.locator('.red-ui-tray-titlebar').last().innerText(), new RegExp(api$de.paletteLabel));
     await german.click('#node-config-dialog-cancel');
     await german.click('#node-dialog-cancel');
     await nodeShape(german, doorId).click();

@@ -31,9 +31,14 @@ async function launchBrowser() {
   });
 }
 
-/** Saves `locator` as docs image `name` when screenshots are asked for. */
+/** Saves `locator` as docs image `name` when screenshots are asked for, without passing notifications over it. */
 async function screenshot(locator, name) {
-  if (screenshotDir) await locator.screenshot({ path: path.join(screenshotDir, name), animations: 'disabled' });
+  if (!screenshotDir) return;
+  await locator.screenshot({
+    path: path.join(screenshotDir, name),
+    animations: 'disabled',
+    style: '.red-ui-notification { visibility: hidden; }',
+  });
 }
 
 module.exports = { launchBrowser, screenshot };

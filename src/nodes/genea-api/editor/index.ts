@@ -50,6 +50,10 @@
         },
       },
     },
+    // Node-RED names config nodes by this in the dialog title and the "Add new …" choice: never the raw type.
+    paletteLabel: function () {
+      return this._('genea-api.paletteLabel');
+    },
     label: function () {
       return this.name || this._('genea-api.nodeLabel');
     },
