@@ -102,11 +102,10 @@ const clickOpeningTray = (page, selector) => openTray(page, () => page.click(sel
 async function deploy(page) {
   // Enabled once the editor has registered the change: a click before that would deploy nothing.
   await page.click('#red-ui-header-button-deploy:not(.disabled)');
-  const confirm = page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
-  await Promise.race([
-    confirm.waitFor().then(() => confirm.click()),
-    page.waitForSelector('#red-ui-header-button-deploy.disabled'),
-  ]);
+  // One wait for either outcome: a waiter left behind would click the warning of a later deploy.
+  const confirm = '#red-ui-deploy-dialog-confirm-deploy-deploy';
+  await page.waitForSelector(`${confirm}, #red-ui-header-button-deploy.disabled`);
+  if (await page.locator(confirm).isVisible()) await page.click(confirm);
   await page.waitForSelector('#red-ui-header-button-deploy.disabled');
 }
 
