@@ -161,6 +161,36 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     assert.equal(await row.locator('.genea-deliveries-replay').count(), 0, 'a refused event is never replayed');
   });
 
+  it('keeps a live row when the answer to an earlier fetch of the list arrives after it', async function () {
+    // The tab fetches the list when shown; hold that answer (the list as it was) until a live update has shown a
+    // newer delivery, as a slow network would.
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    let fetched;
+    const fetchedOld = new Promise((resolve) => (fetched = resolve));
+    await page.route(/\/genea-webhook-in\/rx\/deliveries$/, async (route) => {
+      const response = await route.fetch();
+      fetched();
+      await held;
+      await route.fulfill({ response });
+    });
+    await page.evaluate(() => RED.sidebar.show('debug'));
+    await page.evaluate(() => RED.sidebar.show('genea-deliveries'));
+    await fetchedOld;
+    assert.equal(
+      await deliver({ ...events.granted, uuid: 'browser-live-1', event_time: new Date().toISOString() }),
+      200,
+    );
+    const row = rows().filter({ hasText: 'browser-live-1' });
+    await row.waitFor();
+    const answered = page.waitForResponse(/\/genea-webhook-in\/rx\/deliveries$/);
+    release();
+    await answered;
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    assert.equal(await row.count(), 1, 'the older answer replaced the live list');
+    await page.unroute(/\/genea-webhook-in\/rx\/deliveries$/);
+  });
+
   it("clears a receiver's list", async function () {
     await page.evaluate(() => RED.sidebar.show('genea-deliveries'));
     await page.click('[data-receiver="rx"] .genea-deliveries-clear');

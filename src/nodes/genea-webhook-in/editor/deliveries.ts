@@ -210,7 +210,19 @@ const geneaDeliveriesSidebar = (function () {
     content.scrollTop(scroll);
   }
 
-  function update(_topic: string, data: Update): void {
+  /**
+   * Live updates received per receiver. A fetch answered after a live update that arrived since it was sent may
+   * hold the older list, and is dropped: the runtime publishes again after every later change, so the live state
+   * stays the newest.
+   */
+  const liveUpdates = new Map<string, number>();
+
+  function liveUpdate(_topic: string, data: Update): void {
+    liveUpdates.set(data.receiver.id, (liveUpdates.get(data.receiver.id) ?? 0) + 1);
+    update(data);
+  }
+
+  function update(data: Update): void {
     const id = data.receiver.id;
     if (data.removed) receivers.delete(id);
     else receivers.set(id, { receiver: data.receiver, deliveries: data.deliveries ?? [] });
@@ -222,12 +234,16 @@ const geneaDeliveriesSidebar = (function () {
 
   /** Fetches every receiver and its list: when the tab is added or shown, in case an update was missed. */
   function refresh(): void {
+    const sent = new Map(liveUpdates);
+    const overtaken = (id: string): boolean => liveUpdates.get(id) !== sent.get(id);
     $.getJSON('genea-webhook-in/deliveries').done((list: Receiver[]) => {
       const known = new Set(list.map((receiver) => receiver.id));
-      for (const id of receivers.keys()) if (!known.has(id)) receivers.delete(id);
+      for (const id of receivers.keys()) if (!known.has(id) && !overtaken(id)) receivers.delete(id);
       render();
       for (const receiver of list) {
-        $.getJSON(api(receiver.id)).done((deliveries: Delivery[]) => update('', { receiver, deliveries }));
+        $.getJSON(api(receiver.id)).done((deliveries: Delivery[]) => {
+          if (!overtaken(receiver.id)) update({ receiver, deliveries });
+        });
       }
     });
   }
@@ -246,11 +262,11 @@ const geneaDeliveriesSidebar = (function () {
         iconClass: 'fa fa-inbox',
         onchange: refresh,
       });
-      RED.comms.subscribe(TOPIC, update);
+      RED.comms.subscribe(TOPIC, liveUpdate);
       refresh();
     },
     remove(): void {
-      RED.comms.unsubscribe(TOPIC, update);
+      RED.comms.unsubscribe(TOPIC, liveUpdate);
       RED.sidebar.removeTab(TAB);
       content = undefined;
     },
