@@ -192,11 +192,16 @@ export class SerialQueue {
   }
 }
 
+/**
+ * Commands per door of one Genea (base URL), shared by every client: a redeploy or a second config node makes a
+ * new client, and its lock must still wait for the unlock an earlier one has under way.
+ */
+const doorCommands = new SerialQueue();
+
 export class GeneaApiClient {
   readonly baseUrl: string;
   private readonly apiKey: string;
   private readonly timeoutMs: number;
-  private readonly doors = new SerialQueue();
   private verification: Promise<Verification> | null = null;
 
   constructor(options: GeneaApiOptions) {
@@ -248,7 +253,7 @@ export class GeneaApiClient {
    */
   command(door: string, command: DoorCommand): Promise<CommandResult> {
     if (!isDoorId(door)) return Promise.reject(new TypeError('not a door uuid'));
-    return this.doors.run(door, async () => {
+    return doorCommands.run(`${this.baseUrl} ${door}`, async () => {
       await this.customerUuid();
       const path = `/v2/door/${encodeURIComponent(door)}/${command}`;
       const answer = command === 'quick_unlock' ? await this.once('PUT', path) : await this.idempotent('PUT', path);

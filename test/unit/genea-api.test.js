@@ -348,6 +348,19 @@ describe('Genea API client', function () {
       assert.deepEqual(finished, ['d2', 'd1']);
     });
 
+    it('keeps that order across clients of one base URL (a redeploy, a second config node)', async function () {
+      await client.verify();
+      api.answerNext('PUT /v2/door/d1/unlock', { status: 200, delayMs: 300, body: { data: { is_locked: false } } });
+      const unlock = client.command('d1', 'unlock');
+      const redeployed = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY, timeoutMs: 500 });
+      await redeployed.verify();
+      const lock = redeployed.command('d1', 'lock');
+      await Promise.all([unlock, lock]);
+      assert.deepEqual(api.commands('d1'), ['unlock', 'lock']);
+      const [u, l] = api.requests.filter((r) => r.method === 'PUT');
+      assert.ok(l.at - u.at >= 290, 'the lock was sent once the unlock was answered');
+    });
+
     it('SerialQueue forgets a key once its tasks are done', async function () {
       const queue = new SerialQueue();
       const order = [];
