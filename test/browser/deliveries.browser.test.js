@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const { NodeRedProcess } = require('../support/red-process');
 const { launchBrowser, screenshot } = require('../support/browser');
-const { catalog, editNode, deploy } = require('./editor-support');
+const { EDITOR_SETTINGS, catalog, openEditor, editNode, deploy } = require('./editor-support');
 const { opensslSignature } = require('../support/openssl');
 const events = require('../fixtures/events');
 
@@ -28,7 +28,7 @@ describe('the Genea deliveries sidebar in a real browser', function () {
   const rows = () => page.locator('[data-receiver="rx"] .genea-deliveries-row');
 
   before(async function () {
-    red = await NodeRedProcess.start({ settings: { telemetry: { enabled: false }, editorTheme: { tours: false } } });
+    red = await NodeRedProcess.start({ settings: EDITOR_SETTINGS });
     await red.deploy([
       { id: 'tab', type: 'tab', label: 'Genea' },
       { id: 'cfg', type: 'genea-config', name: 'Genea', credentials: { secret: SECRET } },
@@ -46,11 +46,7 @@ describe('the Genea deliveries sidebar in a real browser', function () {
       { id: 'debug', type: 'debug', z: 'tab', active: true, complete: 'true', x: 420, y: 100, wires: [] },
     ]);
     browser = await launchBrowser();
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: red.url('/').slice(0, -1) });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(red.url('/'));
+    page = await openEditor(browser, red, 'en-US', { width: 1400, permissions: ['clipboard-read', 'clipboard-write'] });
   });
   after(async function () {
     await browser?.close();
@@ -127,10 +123,7 @@ describe('the Genea deliveries sidebar in a real browser', function () {
 
   it('speaks German to a German browser', async function () {
     const german = catalog('genea-webhook-in', 'de');
-    const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1400, height: 1000 } });
-    const dePage = await context.newPage();
-    dePage.setDefaultTimeout(15_000);
-    await dePage.goto(red.url('/'));
+    const dePage = await openEditor(browser, red, 'de-DE', { width: 1400 });
     await editNode(dePage, 'rx');
     await dePage.locator('#genea-webhook-in-show-deliveries').getByText(german.deliveries.show).click();
     const counts = dePage.locator('[data-receiver="rx"] .genea-deliveries-counts');
@@ -138,7 +131,7 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     assert.match(await counts.innerText(), /^2 angenommen · 1 Wiederholungen · 1 abgewiesen · 1 erneut gesendet$/);
     await dePage.locator('[data-receiver="rx"] .genea-deliveries-line').first().click();
     await dePage.getByText(german.deliveries.hints['no-signature-header']).waitFor();
-    await context.close();
+    await dePage.context().close();
   });
 
   it('shows an event refused as too old with its JSON, but no Replay', async function () {

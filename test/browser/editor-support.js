@@ -27,9 +27,13 @@ async function startEditor() {
   return { red, browser: await launchBrowser(), types };
 }
 
-/** A page of the editor of `red` in a browser speaking `locale`, once the Genea palette category is shown. */
-async function openEditor(browser, red, locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 1000 } });
+/**
+ * A page of the editor of `red` in a browser speaking `locale`, once the Genea palette category is shown; `width`
+ * of the window, and `permissions` granted to the editor's origin (e.g. the clipboard's).
+ */
+async function openEditor(browser, red, locale, { width = 1280, permissions = [] } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width, height: 1000 } });
+  if (permissions.length > 0) await context.grantPermissions(permissions, { origin: new URL(red.url('/')).origin });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(red.url('/'));

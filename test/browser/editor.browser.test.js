@@ -5,8 +5,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { NodeRedProcess } = require('../support/red-process');
-const { launchBrowser, screenshot } = require('../support/browser');
+const { screenshot } = require('../support/browser');
 const gestures = require('./editor-support');
 
 const { PACKAGE, catalog } = gestures;
@@ -43,10 +42,7 @@ describe('the editor in a real browser', function () {
   const deploy = () => gestures.deploy(page);
 
   before(async function () {
-    red = await NodeRedProcess.start({ settings: gestures.EDITOR_SETTINGS });
-    const nodeSets = await (await fetch(red.adminUrl('/nodes'), { headers: { Accept: 'application/json' } })).json();
-    types = nodeSets.filter((set) => set.module === PACKAGE).flatMap((set) => set.types);
-    browser = await launchBrowser();
+    ({ red, browser, types } = await gestures.startEditor());
   });
   after(async function () {
     await browser?.close();
@@ -55,12 +51,8 @@ describe('the editor in a real browser', function () {
 
   it('shows every node type of the package in the Genea palette category', async function () {
     assert.ok(types.includes('genea-webhook-in') && types.includes('genea-config'), `types: ${types}`);
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 1000 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    await page.goto(red.url('/'));
+    page = await gestures.openEditor(browser, red, 'en-US');
     const category = page.locator('#red-ui-palette-container-Genea');
-    await category.waitFor();
     for (const type of types.filter((t) => !['genea-config', 'genea-api'].includes(t))) {
       const node = category.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
       await node.waitFor();
@@ -206,10 +198,7 @@ describe('the editor in a real browser', function () {
   });
 
   it('speaks German to a German browser', async function () {
-    const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 1000 } });
-    const german = await context.newPage();
-    german.setDefaultTimeout(15_000);
-    await german.goto(red.url('/'));
+    const german = await gestures.openEditor(browser, red, 'de-DE');
     const strings = catalog('genea-webhook-in', 'de');
     const paletteNode = german.locator('.red-ui-palette-node[data-palette-type="genea-webhook-in"]');
     await paletteNode.waitFor();
@@ -223,7 +212,7 @@ describe('the editor in a real browser', function () {
     await gestures.editNode(german, receiverId);
     await german.locator('label[for="node-input-url"]').getByText(strings.label.url).waitFor();
     assert.equal((await german.innerText('#genea-webhook-in-send-test')).trim(), strings.test.send);
-    await context.close();
+    await german.context().close();
   });
 
   it('loads the demo and every example with every node valid (optional properties may be missing)', async function () {
