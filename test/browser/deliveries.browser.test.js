@@ -141,8 +141,8 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     await page.click('#node-dialog-ok');
     await deploy(page);
     await page.evaluate(() => RED.sidebar.show('genea-deliveries'));
-    // Node-RED answers a deploy before the new flows have started (Node-RED 5's setFlows says so): until then the
-    // receiver as it was answers, so send until the deployed setting is in force.
+    // Node-RED answers a deploy before it has started the new flows (setFlows returns the revision ahead of the
+    // start), so send until the deployed setting is in force.
     let stale;
     let status;
     const deadline = Date.now() + 10_000;

@@ -102,14 +102,23 @@ const editNode = (page, id) => openTray(page, () => nodeShape(page, id).dblclick
 /** Clicks `selector`, a button that opens a tray (a config node's add or edit button). */
 const clickOpeningTray = (page, selector) => openTray(page, () => page.click(selector));
 
-/** Deploys, confirming Node-RED's warning about invalid nodes when it asks, and waits until it is done. */
+/**
+ * Deploys, confirming Node-RED's warning about invalid nodes when it asks, and waits until the runtime has
+ * answered the deploy. The button turns disabled as the deploy starts, before the old flows are stopped, so that
+ * alone says nothing about the runtime.
+ */
 async function deploy(page) {
+  const answered = page.waitForResponse(
+    (res) => res.request().method() === 'POST' && new URL(res.url()).pathname.endsWith('/flows'),
+  );
+  answered.catch(() => {}); // awaited below; unawaited only when the click itself fails
   // Enabled once the editor has registered the change: a click before that would deploy nothing.
   await page.click('#red-ui-header-button-deploy:not(.disabled)');
   // One wait for either outcome: a waiter left behind would click the warning of a later deploy.
   const confirm = '#red-ui-deploy-dialog-confirm-deploy-deploy';
   await page.waitForSelector(`${confirm}, #red-ui-header-button-deploy.disabled`);
   if (await page.locator(confirm).isVisible()) await page.click(confirm);
+  assert.equal((await answered).status(), 200, 'the deploy was accepted');
   await page.waitForSelector('#red-ui-header-button-deploy.disabled');
 }
 
