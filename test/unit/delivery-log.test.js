@@ -7,18 +7,19 @@ const path = require('node:path');
 const express = require('express');
 const supertest = require('supertest');
 const { DeliveryLog, deliveryHint } = require('../../nodes/lib/delivery-log');
-const { processDelivery, REJECTIONS } = require('../../nodes/lib/delivery');
-const { DuplicateWindow } = require('../../nodes/lib/duplicate-window');
+const { processDelivery, asDuplicate, REJECTIONS } = require('../../nodes/lib/delivery');
+const { MemoryClaimStore } = require('../../nodes/lib/claim-store');
 const { signBody } = require('../../nodes/lib/signature');
 const { DeliveryRecorder, registerDeliveryInspector } = require('../../nodes/genea-webhook-in/delivery-inspector');
 const events = require('../fixtures/events');
 
 const SECRETS = ['current-secret', 'previous-secret'];
 
-/** The verdict of `event` signed with secret number `secretIndex`, as the receiver gets it. */
-function verdict(event, { secretIndex = 0, window = new DuplicateWindow(60_000) } = {}) {
+/** The verdict of `event` signed with secret number `secretIndex`, as the receiver gets it after its claim. */
+function verdict(event, { secretIndex = 0, claims = new MemoryClaimStore() } = {}) {
   const body = Buffer.from(JSON.stringify(event));
-  return { body, answer: processDelivery(body, signBody(body, SECRETS[secretIndex]), SECRETS, window) };
+  const answer = processDelivery(body, signBody(body, SECRETS[secretIndex]), SECRETS);
+  return { body, answer: claims.claimNow(answer.key, 60_000) === null ? asDuplicate(answer) : answer };
 }
 
 const accepted = (log, event, options) => log.add({ ip: '192.0.2.7', method: 'POST', ...verdict(event, options) });
@@ -68,10 +69,10 @@ describe('DeliveryLog', function () {
 
   it('keeps at most `capacity` records, dropping the oldest, and counts every one', function () {
     const log = new DeliveryLog(3);
-    const window = new DuplicateWindow(60_000);
+    const claims = new MemoryClaimStore();
     const ids = [];
-    for (let i = 0; i < 4; i++) ids.push(accepted(log, { ...events.granted, uuid: `u${i}` }, { window }));
-    ids.push(accepted(log, { ...events.granted, uuid: 'u3' }, { window }));
+    for (let i = 0; i < 4; i++) ids.push(accepted(log, { ...events.granted, uuid: `u${i}` }, { claims }));
+    ids.push(accepted(log, { ...events.granted, uuid: 'u3' }, { claims }));
     ids.push(rejected(log, REJECTIONS.missingSignature));
     assert.equal(log.size, 3);
     assert.deepEqual(
@@ -133,7 +134,7 @@ describe('DeliveryLog', function () {
     delete undated.event_time;
     const ids = [stale, undated].map((event) => {
       const body = Buffer.from(JSON.stringify(event));
-      const answer = processDelivery(body, signBody(body, SECRETS[0]), SECRETS, new DuplicateWindow(60_000), {
+      const answer = processDelivery(body, signBody(body, SECRETS[0]), SECRETS, {
         maxEventAgeMs: 60_000,
       });
       assert.equal(answer.status, 400);

@@ -11,7 +11,7 @@ import { DeliveryLog, type DeliveryFacts } from '../../lib/delivery-log';
 const logs = new Map<string, DeliveryLog>();
 
 /** Receivers listening now, by node id: their path, and how to send a replayed event on their first output. */
-const listening = new Map<string, { url: string; replay: (msg: NodeMessage) => Promise<boolean> }>();
+const listening = new Map<string, { url: string; replay: (message: () => NodeMessage) => Promise<boolean> }>();
 
 /** Comms topic prefix; the receiver's node id follows. */
 export const DELIVERIES_TOPIC = 'genea-webhook-in/deliveries';
@@ -37,8 +37,8 @@ export class DeliveryRecorder {
     private readonly id: string,
   ) {}
 
-  /** Called once the receiver listens on `url`; `replay` hands a message on like a delivery. */
-  listen(url: string, replay: (msg: NodeMessage) => Promise<boolean>): void {
+  /** Called once the receiver listens on `url`; `replay` hands a message on like a delivery (see `handOn`). */
+  listen(url: string, replay: (message: () => NodeMessage) => Promise<boolean>): void {
     this.log = logs.get(this.id);
     if (!this.log) logs.set(this.id, (this.log = new DeliveryLog()));
     listening.set(this.id, { url, replay });
@@ -122,8 +122,14 @@ export function registerDeliveryInspector(RED: NodeAPI): void {
       }
       const receiver = listening.get(req.params.id);
       if (!receiver) return fail(res, 409, 'not-listening');
-      const msg = { topic: found.summary.type, payload: found.event, genea: found.summary, replay: true };
-      void receiver.replay(msg).then((delivered) => {
+      // A copy each time: a node that gets the replay after a deploy sees it as the others did.
+      const message = (): NodeMessage => ({
+        topic: found.summary.type,
+        payload: structuredClone(found.event),
+        genea: structuredClone(found.summary),
+        replay: true,
+      });
+      void receiver.replay(message).then((delivered) => {
         if (!delivered) return fail(res, 503, 'closing');
         const record = log.replayed(req.params.delivery);
         publishDeliveries(RED, req.params.id, log);
