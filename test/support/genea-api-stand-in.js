@@ -1,5 +1,5 @@
 'use strict';
-// A stand-in for Genea's REST API on loopback, following /work/shared/genea-api.md and nothing more: the Bearer
+// A stand-in for Genea's REST API on loopback, following docs/genea.md and nothing more: the Bearer
 // check, POST /v2/api_key/verify, the paged door and location lists, and PUT /v2/door/{uuid}/lock|unlock|quick_unlock.
 // Doors keep their lock state; an offline door refuses commands with 422 and Genea's meta.message. Tests script
 // other answers (401, 422, 429, 500, slow, cut off, not JSON) with answerNext(), and count what arrived in
