@@ -41,7 +41,7 @@ function checkFiles(files) {
   const set = `(${sets.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})`;
   const allowed = [
     /^(package\.json|README\.md|LICENSE)$/,
-    /^nodes\/(lib|cli)\/([\w.-]+\/)*[\w.-]+\.(js|d\.ts)$/,
+    /^nodes\/(lib|cli|practice)\/([\w.-]+\/)*[\w.-]+\.(js|d\.ts)$/,
     new RegExp(`^nodes/${set}/[\\w.-]+\\.(js|d\\.ts)$`),
     new RegExp(`^nodes/${set}/\\1\\.html$`),
     new RegExp(`^nodes/${set}/icons/[\\w.-]+\\.(svg|png)$`),
