@@ -62,6 +62,7 @@ function checkFiles(files) {
     ['LICENSE', 'the license'],
     [pkg.main, '"main"'],
     [pkg.types, '"types"'],
+    ['nodes/practice/practice-genea.js', 'the practice Genea (README: "Try door control without a Genea account")'],
   ]);
   for (const [command, file] of Object.entries(pkg.bin ?? {}))
     required.set(path.posix.normalize(file), `bin ${command}`);
