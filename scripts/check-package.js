@@ -95,7 +95,8 @@ function checkFiles(files) {
     if (!files.includes(file)) problems.push(`README.md links ${target}, which the tarball does not hold`);
   }
   // npm runs these on the user's machine when the package is installed, where src/ and scripts/ are not shipped.
-  // (prepack, which builds nodes/, runs on pack and publish only, never when a tarball or registry package installs.)
+  // (prepack, which builds nodes/, runs on pack, publish and git-URL installs, never when a tarball or registry
+  // package is installed.)
   const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
   for (const script of INSTALL_SCRIPTS.filter((name) => pkg.scripts?.[name] !== undefined)) {
     problems.push(`package.json has a "${script}" script: npm would run it on install, without src/ and scripts/`);
