@@ -109,6 +109,7 @@ function demoFlow(secret, practice) {
           'genea-demo-anti-passback',
           'genea-demo-resources',
           'genea-demo-doors',
+          'genea-demo-forced',
         ],
         ['genea-demo-rejected-debug'],
       ],
@@ -138,6 +139,16 @@ function demoFlow(secret, practice) {
     debug('genea-demo-doors-debug', 'door events', 400),
     debug('genea-demo-rejected-debug', 'rejected deliveries', 460, 420),
     {
+      ...filter('genea-demo-forced', 'genea-door-event', 'door forced open', 520, { kinds: ['forced_open'] }),
+      wires: [['genea-demo-lock-forced']],
+    },
+    {
+      ...doorNode('genea-demo-lock-forced', 'lock the forced-open door', 'lock', '', 520),
+      x: 740,
+      wires: [['genea-demo-lock-forced-debug']],
+    },
+    debug('genea-demo-lock-forced-debug', 'forced-open door locked', 520, 1040),
+    {
       id: 'genea-demo-door-comment',
       type: 'comment',
       z: TAB,
@@ -146,9 +157,12 @@ function demoFlow(secret, practice) {
         `The Genea API config node points at the practice Genea on ${practice.baseUrl}, with its key stored as a ` +
         'credential. Each button sends one command to the door; the answer shows in "door command results".\n\n' +
         'The practice Genea then sends the door event Genea would send to the receiver above (signed with the ' +
-        'secret): an unlock or lock as door.mode_changed, a quick grant as door.quick_grant, shown in "door events".',
+        'secret): an unlock or lock as door.mode_changed, a quick grant as door.quick_grant, shown in "door events".\n\n' +
+        'A door forced open is locked at once ("lock the forced-open door", the door taken from the event). Try it ' +
+        'on the unlocked lobby: genea-webhook-send --event door.forced_open --door Lobby (with --url and --secret as ' +
+        'npm start prints them).',
       x: 400,
-      y: 540,
+      y: 660,
       wires: [],
     },
     {
@@ -158,27 +172,27 @@ function demoFlow(secret, practice) {
       baseUrl: practice.baseUrl,
       credentials: { apiKey: practice.key },
     },
-    button('genea-demo-unlock-button', `unlock ${door.name}`, 600, 'genea-demo-unlock'),
-    doorNode('genea-demo-unlock', `unlock ${door.name}`, 'unlock', door.uuid, 600),
-    button('genea-demo-lock-button', `lock ${door.name}`, 660, 'genea-demo-lock'),
-    doorNode('genea-demo-lock', `lock ${door.name}`, 'lock', door.uuid, 660),
-    button('genea-demo-quick-button', `quick grant ${door.name}`, 720, 'genea-demo-quick'),
-    doorNode('genea-demo-quick', `quick grant ${door.name}`, 'quick_unlock', door.uuid, 720),
-    button('genea-demo-list-button', 'list every door', 780, 'genea-demo-list'),
-    doorNode('genea-demo-list', 'list doors', 'list', '', 780),
-    debug('genea-demo-door-results-debug', 'door command results', 690),
+    button('genea-demo-unlock-button', `unlock ${door.name}`, 720, 'genea-demo-unlock'),
+    doorNode('genea-demo-unlock', `unlock ${door.name}`, 'unlock', door.uuid, 720),
+    button('genea-demo-lock-button', `lock ${door.name}`, 780, 'genea-demo-lock'),
+    doorNode('genea-demo-lock', `lock ${door.name}`, 'lock', door.uuid, 780),
+    button('genea-demo-quick-button', `quick grant ${door.name}`, 840, 'genea-demo-quick'),
+    doorNode('genea-demo-quick', `quick grant ${door.name}`, 'quick_unlock', door.uuid, 840),
+    button('genea-demo-list-button', 'list every door', 900, 'genea-demo-list'),
+    doorNode('genea-demo-list', 'list doors', 'list', '', 900),
+    debug('genea-demo-door-results-debug', 'door command results', 810),
     {
       id: 'genea-demo-door-catch',
       type: 'catch',
       z: TAB,
       name: 'a door command failed',
-      scope: ['genea-demo-unlock', 'genea-demo-lock', 'genea-demo-quick', 'genea-demo-list'],
+      scope: ['genea-demo-unlock', 'genea-demo-lock', 'genea-demo-quick', 'genea-demo-list', 'genea-demo-lock-forced'],
       uncaught: false,
       x: 430,
-      y: 840,
+      y: 960,
       wires: [['genea-demo-door-errors-debug']],
     },
-    { ...debug('genea-demo-door-errors-debug', 'door command errors', 840), complete: 'error' },
+    { ...debug('genea-demo-door-errors-debug', 'door command errors', 960), complete: 'error' },
   ];
 }
 

@@ -226,7 +226,7 @@ describe('npm start (scripts/start.js), the demo', function () {
     assert.equal(api.baseUrl, baseUrl);
     assert.ok(!flows.includes(key), 'the key is not in flows.json');
     const doorNodes = JSON.parse(flows).filter((node) => node.type === 'genea-door');
-    assert.deepEqual(doorNodes.map((node) => node.action).sort(), ['list', 'lock', 'quick_unlock', 'unlock']);
+    assert.deepEqual(doorNodes.map((node) => node.action).sort(), ['list', 'lock', 'lock', 'quick_unlock', 'unlock']);
     assert.ok(doorNodes.every((node) => node.api === api.id));
   });
 
@@ -270,6 +270,37 @@ describe('npm start (scripts/start.js), the demo', function () {
     assert.ok(accepted, JSON.stringify(deliveries));
     assert.equal(accepted.status, 200);
     assert.equal(accepted.type, 'door.mode_changed');
+  });
+
+  it('locks a door reported forced open through the practice Genea, which reports the lock back', async function () {
+    const secret = /Secret: +([0-9a-f]{40})/.exec(output)[1];
+    // The sender's --door derives the door's uuid from its name, as the practice Genea does: its unlocked lobby.
+    const run = await new Promise((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          'nodes/cli/genea-webhook-send.js',
+          '--url',
+          `http://127.0.0.1:${port}/genea`,
+          '--secret',
+          secret,
+          '--event',
+          'door.forced_open',
+          '--door',
+          'Lobby',
+        ],
+        { cwd: projectRoot },
+        (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const line = /practice Genea: door event SEQUR_DOOR_ACCESS_MODE_CARD_ONLY \(Lobby\) → (\d+) (.*)\n/;
+    const deadline = Date.now() + 15_000;
+    while (!line.test(output)) {
+      assert.ok(Date.now() < deadline, `the lobby was not locked:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(line.exec(output).slice(1), ['200', 'Accepted']);
   });
 
   it('stops on SIGINT, Node-RED with it', async function () {
