@@ -323,6 +323,8 @@ describe('npm start on a busy port', function () {
         cwd: projectRoot,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Were the port not checked, it would build and start: stop it rather than leave it running.
+        timeout: 25_000,
       });
       let text = '';
       for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (text += chunk));
