@@ -234,6 +234,12 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
 
     // What the editor's delivery inspector shows of this receiver (never a secret or a header's value).
     const deliveries = new DeliveryRecorder(RED, this.id);
+    // Clear in the sidebar starts the counts the status shows afresh too.
+    deliveries.onClear(() => {
+      accepted = rejected = replayed = 0;
+      lastWasRejection = false;
+      scheduleStatus();
+    });
 
     const reject = (req: Request, res: Response, rejection: Rejection, body?: Buffer): void => {
       // A body we did not read in full is not drained: close the connection after the answer.
