@@ -37,11 +37,33 @@ const HINTED = new Set(['key', 'not-found', 'rate-limited', 'unreachable', 'bad-
 /** Status texts longer than this are cut (the whole text is in the error). */
 const STATUS_LENGTH = 60;
 
-/** The door a message is for: the node's own, else msg.door, else msg.genea.door.uuid; '' when none. */
-function doorOf(configured: string, msg: DoorMessage): unknown {
-  if (configured !== '') return configured;
-  const given = typeof msg.door === 'string' && msg.door.trim() !== '' ? msg.door : msg.genea?.door?.uuid;
-  return typeof given === 'string' ? given.trim() : (given ?? '');
+/** How much of a value that is not a door uuid an error shows. */
+const SHOWN_LENGTH = 40;
+
+/** A value for an error text: its type and a short rendering, e.g. `number 42` or `object {"uuid":"x"}`. */
+function shown(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = typeof value === 'bigint' ? `${value}n` : Object.prototype.toString.call(value);
+  }
+  return `${type} ${text.length > SHOWN_LENGTH ? `${text.slice(0, SHOWN_LENGTH - 1)}…` : text}`;
+}
+
+/**
+ * The door a message is for: the node's own, else msg.door when msg has one (a present msg.door that is not a
+ * non-empty string is refused, never replaced by the event's door), else msg.genea.door.uuid.
+ */
+function doorOf(configured: string, msg: DoorMessage): { door: unknown } | { badMsgDoor: string } {
+  if (configured !== '') return { door: configured };
+  if (msg.door !== undefined) {
+    const given = typeof msg.door === 'string' ? msg.door.trim() : '';
+    return given === '' ? { badMsgDoor: shown(msg.door) } : { door: given };
+  }
+  const uuid = msg.genea?.door?.uuid;
+  return { door: typeof uuid === 'string' ? uuid.trim() : (uuid ?? '') };
 }
 
 export = function registerGeneaDoor(RED: NodeAPI): void {
@@ -96,7 +118,9 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
       if (!isDoorAction(wanted)) {
         return refuse(t('errors.bad-action', { value: JSON.stringify(wanted) ?? '—' }));
       }
-      const target = wanted === 'list' ? '' : doorOf(door, msg);
+      const chosen = wanted === 'list' ? { door: '' } : doorOf(door, msg);
+      if ('badMsgDoor' in chosen) return refuse(t('errors.bad-msg-door', { action: wanted, value: chosen.badMsgDoor }));
+      const target = chosen.door;
       if (wanted !== 'list' && target === '') return refuse(t('errors.no-door', { action: wanted }));
       if (wanted !== 'list' && !isDoorId(target)) {
         return refuse(t('errors.bad-door', { action: wanted, value: JSON.stringify(target) ?? String(target) }));
