@@ -2,7 +2,8 @@
  * A client of Genea's REST API (what /work/shared/genea-api.md documents, nothing more): key verification,
  * the paged door and location lists, and the three door commands. Door commands run one after the other per
  * door, in call order; lock, unlock and reads are retried once on a network error or a 5xx, a quick grant
- * (which opens the door each time) never. The API key is never part of an error, a result or a log line.
+ * (which opens the door each time) never. The API key is never part of an error, a result or a log line: every text
+ * taken from Genea, success or failure, goes through redactKey.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -135,6 +136,33 @@ export class GeneaApiError extends Error {
   }
 }
 
+/** `Bearer <value>` as a header or a text may quote it. */
+const BEARER = /\bBearer\s+[^\s,;"'<>]+/gi;
+export const REDACTED = '***';
+
+/**
+ * `text` without `apiKey` (as is and URL-encoded) and without any `Bearer <value>`: for every text taken from
+ * Genea, which could echo the key it was sent, and every text that may hold one (a base URL as typed).
+ */
+export function redactKey(text: string, apiKey: string): string {
+  const key = apiKey.trim();
+  let redacted = text;
+  if (key !== '') {
+    for (const form of new Set([key, encodeURIComponent(key)])) redacted = redacted.split(form).join(REDACTED);
+  }
+  return redacted.replace(BEARER, `Bearer ${REDACTED}`);
+}
+
+/** `value` with redactKey applied to every string in it (Genea's records, as lists return them). */
+function redactDeep<T>(value: T, apiKey: string): T {
+  if (typeof value === 'string') return redactKey(value, apiKey) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, apiKey)) as T;
+  if (isRecord(value)) {
+    return Object.fromEntries(Object.entries(value).map(([field, item]) => [field, redactDeep(item, apiKey)])) as T;
+  }
+  return value;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -222,7 +250,8 @@ export class GeneaApiClient {
       const data = isRecord(answer.body) && isRecord(answer.body.data) ? answer.body.data : {};
       const customerUuid = nonEmpty(data.customer_uuid);
       if (customerUuid === null) throw badAnswer(answer, 'no customer_uuid');
-      return { customerUuid, message: geneaReason(answer.body) };
+      const message = geneaReason(answer.body);
+      return { customerUuid, message: message === null ? null : this.redact(message) };
     });
     this.verification = verification;
     // A failed verification is not kept: the next use tries again.
@@ -261,7 +290,8 @@ export class GeneaApiClient {
       const data = isRecord(answer.body) && isRecord(answer.body.data) ? answer.body.data : {};
       const locked = typeof data.is_locked === 'boolean' ? data.is_locked : null;
       const meta = isRecord(answer.body) && isRecord(answer.body.meta) ? answer.body.meta : {};
-      return { locked, message: nonEmpty(meta.message) };
+      const message = nonEmpty(meta.message);
+      return { locked, message: message === null ? null : this.redact(message) };
     });
   }
 
@@ -273,7 +303,7 @@ export class GeneaApiClient {
       const answer = await this.idempotent('GET', path);
       const body = answer.body;
       if (!isRecord(body) || !Array.isArray(body.data)) throw badAnswer(answer, 'no data list');
-      items.push(...(body.data as T[]));
+      items.push(...redactDeep(body.data as T[], this.apiKey));
       const pagination = isRecord(body.meta) && isRecord(body.meta.pagination) ? body.meta.pagination : {};
       const count = Number(pagination.page_count);
       // Without a readable page count, the one page is all there is; an empty page ends the list early.
@@ -303,23 +333,24 @@ export class GeneaApiClient {
   private async once(method: string, path: string, body?: unknown): Promise<Answer> {
     const answer = await this.send(method, path, body);
     if (answer.status >= 200 && answer.status < 300) return answer;
-    const reason = this.scrub(geneaReason(answer.body) ?? answer.statusText);
+    const reason = this.redact(geneaReason(answer.body) ?? answer.statusText);
     const detail = `${answer.status} ${reason}`.trim();
-    const fields = { status: answer.status, reason, retryAfter: answer.retryAfter };
+    const retryAfter = answer.retryAfter === null ? null : this.redact(answer.retryAfter);
+    const fields = { status: answer.status, reason, retryAfter };
     if (answer.status === 401 || answer.status === 403) throw new GeneaApiError('key', detail, fields);
     if (answer.status === 404) throw new GeneaApiError('not-found', detail, fields);
     if (answer.status === 422) throw new GeneaApiError('refused', detail, fields);
     if (answer.status === 429) {
-      const wait = answer.retryAfter === null ? '' : ` (Retry-After: ${answer.retryAfter})`;
+      const wait = retryAfter === null ? '' : ` (Retry-After: ${retryAfter})`;
       throw new GeneaApiError('rate-limited', `${detail}${wait}`, fields);
     }
     const notJson = answer.json ? '' : ' (answer is not JSON)';
     throw new GeneaApiError(answer.status >= 500 ? 'server' : 'http', `${detail}${notJson}`, fields);
   }
 
-  /** Genea's reasons come from its server; should one ever echo the key, it is cut out here. */
-  private scrub(text: string): string {
-    return this.apiKey === '' ? text : text.split(this.apiKey).join('***');
+  /** Genea's texts come from its server; should one ever echo the key, it is cut out here. */
+  private redact(text: string): string {
+    return redactKey(text, this.apiKey);
   }
 
   private send(method: string, path: string, body?: unknown): Promise<Answer> {

@@ -426,6 +426,56 @@ describe('genea-door and genea-api (node)', function () {
     });
   });
 
+  describe('the key in Genea’s texts', function () {
+    it('is cut from Verify key’s message, the picker, a command’s message and an error', async function () {
+      const node = await loadDoor({ action: 'msg', door: 'd1' });
+      const quoting = (text) => ({ meta: { message: text.replace('KEY', KEY) } });
+      api.answerNext('POST /v2/api_key/verify', {
+        status: 200,
+        body: { data: { customer_uuid: CUSTOMER }, ...quoting('API key KEY is valid') },
+      });
+      const verified = await admin().post('/genea-api/verify').send({ id: apiId });
+      assert.deepEqual(verified.body, { customerUuid: CUSTOMER, message: 'API key *** is valid' });
+      api.answerNext('POST /v2/api_key/verify', {
+        status: 200,
+        body: { data: { customer_uuid: CUSTOMER }, ...quoting('Bearer KEY accepted') },
+      });
+      const typed = await admin().post('/genea-api/verify').send({ apiKey: KEY, baseUrl: api.url });
+      assert.equal(typed.body.message, 'Bearer *** accepted');
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { data: [door('d1', { name: `Door ${KEY}` })] } });
+      const picker = await admin().get(`/genea-api/${apiId}/doors`);
+      assert.equal(picker.body.doors[0].name, 'Door ***');
+      api.answerNext('PUT /v2/door/d1/lock', {
+        status: 200,
+        body: { data: { is_locked: true }, ...quoting('KEY locked it') },
+      });
+      assert.equal((await send(node, { action: 'lock' })).out.payload.message, '*** locked it');
+      api.answerNext('PUT /v2/door/d1/unlock', { status: 422, body: quoting('Key KEY may not unlock') });
+      assert.equal(
+        (await send(node, { action: 'unlock' })).caught.error.message,
+        'unlock d1 failed: 422 Key *** may not unlock',
+      );
+      assert.match(lastStatus().text, /\*\*\*/);
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { data: [door('d1', { description: KEY })] } });
+      assert.equal((await send(node, { action: 'list' })).out.payload[0].description, '***');
+    });
+
+    it('a base URL that is not usable is shown without the key pasted into it', async function () {
+      const node = await loadDoor({ door: 'd1' }, { apiProps: { baseUrl: `http://api.sequr.io/${KEY}` } });
+      const res = await admin()
+        .post('/genea-api/verify')
+        .send({ apiKey: 'typed-key-4e1b', baseUrl: 'http://10.0.0.1/typed-key-4e1b' });
+      assert.equal(res.status, 400);
+      assert.match(res.body.message, /"http:\/\/10\.0\.0\.1\/\*\*\*" uses plain http/);
+      assert.match((await send(node, {})).caught.error.message, /plain http/);
+      const logged = helper
+        .log()
+        .args.map(([entry]) => String(entry.msg))
+        .find((text) => /plain http/.test(text));
+      assert.match(logged, /"http:\/\/api\.sequr\.io\/\*\*\*"/);
+    });
+  });
+
   describe('admin endpoints of the dialogs', function () {
     it('Verify key: a typed key (not stored) and the deployed one, naming the customer', async function () {
       await loadDoor({ door: 'd1' });

@@ -3,7 +3,14 @@
 // URLs, verification, paging, answers and errors, retries (never of a quick grant) and the order per door.
 const assert = require('node:assert/strict');
 const net = require('node:net');
-const { GeneaApiClient, GeneaApiError, SerialQueue, checkBaseUrl, geneaReason } = require('../../nodes/lib/genea-api');
+const {
+  GeneaApiClient,
+  GeneaApiError,
+  SerialQueue,
+  checkBaseUrl,
+  geneaReason,
+  redactKey,
+} = require('../../nodes/lib/genea-api');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 
 const KEY = 'unit-test-api-key-9b1f27';
@@ -275,6 +282,47 @@ describe('Genea API client', function () {
       for (const e of errors) {
         assert.ok(!`${e.message}${e.stack}${JSON.stringify(e)}${e.reason}`.includes(KEY), e.message);
       }
+    });
+  });
+
+  describe('the key in Genea’s texts', function () {
+    it('redactKey cuts the key (as is and URL-encoded) and every Bearer value', function () {
+      assert.equal(redactKey(`key ${KEY} is valid`, KEY), 'key *** is valid');
+      assert.equal(redactKey(`${KEY}${KEY}`, ` ${KEY} `), '******', 'the key as configured, trimmed');
+      assert.equal(redactKey('k=a%2Fb&x=a/b', 'a/b'), 'k=***&x=***');
+      assert.equal(
+        redactKey('sent "Authorization: Bearer abc.def-1", bearer  xyz;', ''),
+        'sent "Authorization: Bearer ***", Bearer ***;',
+      );
+      assert.equal(redactKey('Door locked', KEY), 'Door locked');
+      assert.equal(redactKey('Door locked', ''), 'Door locked', 'no key: nothing to cut');
+    });
+
+    it('verify’s meta.message, a command’s meta.message, a list’s records and Retry-After', async function () {
+      api.answerNext('POST /v2/api_key/verify', {
+        status: 200,
+        body: { data: { customer_uuid: CUSTOMER }, meta: { message: `API key ${KEY} is valid` } },
+      });
+      assert.deepEqual(await client.verify(), { customerUuid: CUSTOMER, message: 'API key *** is valid' });
+      api.answerNext('PUT /v2/door/d1/lock', {
+        status: 200,
+        body: { data: { is_locked: true }, meta: { message: `Locked with Bearer ${KEY} for you` } },
+      });
+      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Locked with Bearer *** for you' });
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, body: { meta: { message: `granted (${KEY})` } } });
+      assert.equal((await client.command('d1', 'quick_unlock')).message, 'granted (***)');
+      api.answerNext(/^GET .*\/door$/, {
+        status: 200,
+        body: { data: [door('d1', { name: `Door of ${KEY}`, controller: { name: [`Bearer ${KEY}`] } })] },
+      });
+      const [listed] = await client.listDoors();
+      assert.equal(listed.name, 'Door of ***');
+      assert.deepEqual(listed.controller, { name: ['Bearer ***'] });
+      assert.equal(listed.is_locked, true, 'what is not text stays as it is');
+      api.answerNext('PUT /v2/door/d1/unlock', { status: 429, headers: { 'Retry-After': KEY }, body: {} });
+      const err = await failure(client.command('d1', 'unlock'));
+      assert.equal(err.message, '429 Too Many Requests (Retry-After: ***)');
+      assert.equal(err.retryAfter, '***');
     });
   });
 

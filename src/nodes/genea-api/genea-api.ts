@@ -4,6 +4,7 @@ import {
   checkBaseUrl,
   GeneaApiClient,
   GeneaApiError,
+  redactKey,
   type GeneaDoorRecord,
   type GeneaLocationRecord,
 } from '../../lib/genea-api';
@@ -50,11 +51,12 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const checked = checkBaseUrl(def.baseUrl);
     const apiKey = typeof this.credentials?.apiKey === 'string' ? this.credentials.apiKey.trim() : '';
-    this.baseUrl = 'url' in checked ? checked.url : String(def.baseUrl ?? '');
+    // A base URL that is not usable is shown as typed: without the key, should it have been pasted into it.
+    this.baseUrl = 'url' in checked ? checked.url : redactKey(String(def.baseUrl ?? ''), apiKey);
     this.problem = 'problem' in checked ? checked.problem : apiKey === '' ? 'no-key' : null;
     this.client = this.problem === null ? new GeneaApiClient({ baseUrl: this.baseUrl, apiKey }) : null;
     if (this.problem === 'invalid' || this.problem === 'insecure') {
-      this.error(RED._(`genea-api.errors.${this.problem}`, { url: String(def.baseUrl) }));
+      this.error(RED._(`genea-api.errors.${this.problem}`, { url: this.baseUrl }));
     }
   }
   RED.nodes.registerType<GeneaApiNode, GeneaApiDef, unknown, GeneaApiCredentials>('genea-api', GeneaApi, {
@@ -85,8 +87,10 @@ export = function registerGeneaApi(RED: NodeAPI): void {
       let client: GeneaApiClient;
       if (typeof request.apiKey === 'string' && request.apiKey.trim() !== '') {
         const checked = checkBaseUrl(request.baseUrl);
-        if ('problem' in checked)
-          return fail(res, 400, checked.problem, { url: typeof request.baseUrl === 'string' ? request.baseUrl : '' });
+        if ('problem' in checked) {
+          const typed = typeof request.baseUrl === 'string' ? request.baseUrl : '';
+          return fail(res, 400, checked.problem, { url: redactKey(typed, request.apiKey) });
+        }
         client = new GeneaApiClient({ baseUrl: checked.url, apiKey: request.apiKey });
       } else {
         const node = deployed(request.id);
