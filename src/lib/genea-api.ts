@@ -111,15 +111,23 @@ export class GeneaApiError extends Error {
   readonly reason: string;
   /** The Retry-After header of a 429, as sent; null when absent. */
   readonly retryAfter: string | null;
-  /** False only when the request certainly never reached a server (no connection was made). */
+  /** False only when the request certainly never reached a server (no connection was made, or it was never sent). */
   readonly mayHaveArrived: boolean;
+  /** True when the key verification failed, so the command it came before was never sent. */
+  readonly inVerification: boolean;
   /** How many times the request was sent (2 after a retry). */
   attempts = 1;
 
   constructor(
     kind: ApiFailure,
     detail: string,
-    fields: { status?: number | null; reason?: string; retryAfter?: string | null; mayHaveArrived?: boolean } = {},
+    fields: {
+      status?: number | null;
+      reason?: string;
+      retryAfter?: string | null;
+      mayHaveArrived?: boolean;
+      inVerification?: boolean;
+    } = {},
   ) {
     super(detail);
     this.name = 'GeneaApiError';
@@ -128,6 +136,19 @@ export class GeneaApiError extends Error {
     this.reason = fields.reason ?? '';
     this.retryAfter = fields.retryAfter ?? null;
     this.mayHaveArrived = fields.mayHaveArrived ?? true;
+    this.inVerification = fields.inVerification ?? false;
+  }
+
+  /** This failure of the key verification, as the failure of the command that was therefore never sent. */
+  commandNotSent(): GeneaApiError {
+    const fields = { status: this.status, reason: this.reason, retryAfter: this.retryAfter };
+    const failure = new GeneaApiError(this.kind, this.message, {
+      ...fields,
+      mayHaveArrived: false,
+      inVerification: true,
+    });
+    failure.attempts = this.attempts;
+    return failure;
   }
 
   /** Worth one more try for a request whose repetition changes nothing. */
@@ -283,7 +304,9 @@ export class GeneaApiClient {
   command(door: string, command: DoorCommand): Promise<CommandResult> {
     if (!isDoorId(door)) return Promise.reject(new TypeError('not a door uuid'));
     return doorCommands.run(`${this.baseUrl} ${door}`, async () => {
-      await this.customerUuid();
+      await this.customerUuid().catch((err: unknown) => {
+        throw err instanceof GeneaApiError ? err.commandNotSent() : err;
+      });
       const path = `/v2/door/${encodeURIComponent(door)}/${command}`;
       const answer = command === 'quick_unlock' ? await this.once('PUT', path) : await this.idempotent('PUT', path);
       // A quick grant may answer with only meta.message or no parsable body: the 2xx is what counts.

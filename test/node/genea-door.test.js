@@ -326,7 +326,7 @@ describe('genea-door and genea-api (node)', function () {
       const message = await caught({ door: 'd1' }, {}, { key: 'not-the-key' });
       assert.equal(
         message,
-        'lock d1 failed: 401 Invalid API key – Genea refused the API key: check it and its permissions in the Genea API config node',
+        'lock d1 failed: key verification: 401 Invalid API key – Genea refused the API key: check it and its permissions in the Genea API config node',
       );
       api.badKeyStatus = 403;
       assert.match(await caught({ action: 'list' }, {}, { key: 'not-the-key' }), /^list failed: 403 Invalid API key/);
@@ -369,10 +369,41 @@ describe('genea-door and genea-api (node)', function () {
       );
       assert.match(
         message,
-        /^quick_unlock d1 failed: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) – check the base URL/,
+        /^quick_unlock d1 failed: key verification: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) – check the base URL/,
       );
-      assert.match(message, /not sent, so the door did not open$/);
+      assert.match(message, / – not sent: the door did not open$/);
       api = await GeneaApiStandIn.start();
+    });
+
+    it('a quick grant whose key verification failed was not sent, and says so: 401, 500 twice, no customer, a timeout', async function () {
+      const notSent = async (answer, times, expected) => {
+        api.answerNext('POST /v2/api_key/verify', answer, times);
+        const message = await caught({ action: 'quick_unlock', door: 'd1' });
+        assert.equal(
+          message,
+          `quick_unlock d1 failed: key verification: ${expected} – not sent: the door did not open`,
+        );
+        assert.doesNotMatch(message, /may have opened|not repeated/);
+      };
+      await notSent(
+        { status: 401, body: { error: { message: 'Invalid API key' } } },
+        1,
+        '401 Invalid API key – Genea refused the API key: check it and its permissions in the Genea API config node',
+      );
+      await notSent(
+        { status: 500, body: { meta: { message: 'Internal error' } } },
+        2,
+        '500 Internal error – the key verification was tried twice',
+      );
+      await notSent({ status: 200, body: { data: {} } }, 1, "200 no customer_uuid – is the base URL Genea's API?");
+      assert.equal(api.count(/^PUT /), 0, 'no command left');
+      // A PUT that left, whatever became of it, may have opened the door.
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
+      assert.match(
+        await caught({ action: 'quick_unlock', door: 'd1' }),
+        / – not repeated, as the door may have opened$/,
+      );
+      assert.deepEqual(api.commands('d1'), ['quick_unlock']);
     });
 
     it('a list answer that is not JSON', async function () {

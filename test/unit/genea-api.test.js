@@ -209,6 +209,26 @@ describe('Genea API client', function () {
   });
 
   describe('errors', function () {
+    it('a command after a failed key verification was not sent: mayHaveArrived false, marked as the verification’s', async function () {
+      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234', timeoutMs: 500 });
+      let err = await failure(wrong.command('d1', 'quick_unlock'));
+      assert.deepEqual(
+        [err.kind, err.status, err.message, err.mayHaveArrived, err.inVerification, err.attempts],
+        ['key', 401, '401 Invalid API key', false, true, 1],
+      );
+      api.answerNext('POST /v2/api_key/verify', { status: 503, body: { meta: { message: 'Down' } } }, 2);
+      err = await failure(client.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification, err.attempts], ['server', false, true, 2]);
+      assert.equal(api.count(/^PUT /), 0);
+      // The verification's own failure, and a command's, are what they are.
+      api.answerNext('POST /v2/api_key/verify', { status: 200, delayMs: 2_000, body: {} }, 2);
+      err = await failure(client.verify());
+      assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification], ['timeout', true, false]);
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 500, body: {} });
+      err = await failure(client.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification], ['server', true, false]);
+    });
+
     it('401 and 403: the key, with Genea’s reason and never the key', async function () {
       const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234', timeoutMs: 500 });
       let err = await failure(wrong.command('d1', 'lock'));

@@ -77,13 +77,14 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
     }
     const hints: string[] = [];
     if (HINTED.has(err.kind)) hints.push(t(`errors.hint.${err.kind}`));
-    if (err.attempts > 1) hints.push(t('errors.hint.retried'));
+    if (err.attempts > 1) hints.push(t(err.inVerification ? 'errors.hint.verify-retried' : 'errors.hint.retried'));
     if (action === 'quick_unlock' && err.kind !== 'refused') {
-      // A quick grant is never repeated: say whether it may still have opened the door.
+      // A quick grant is never repeated: say whether it may still have opened the door (only if it was sent).
       hints.push(t(err.mayHaveArrived ? 'errors.hint.quick-maybe-sent' : 'errors.hint.quick-not-sent'));
     }
-    const detail = [err.message, ...hints].join(' – ');
-    const short = `${target}: ${err.message}`;
+    const reason = err.inVerification ? t('errors.verification', { detail: err.message }) : err.message;
+    const detail = [reason, ...hints].join(' – ');
+    const short = `${target}: ${reason}`;
     return {
       text: t('errors.failed', { target, detail }),
       short: short.length > STATUS_LENGTH ? `${short.slice(0, STATUS_LENGTH - 1)}…` : short,
