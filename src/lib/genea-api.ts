@@ -7,8 +7,10 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { checkBaseUrl } from './base-url';
 
-export const DEFAULT_BASE_URL = 'https://api.sequr.io';
+export { checkBaseUrl, DEFAULT_BASE_URL, type BaseUrlProblem } from './base-url';
+
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** Genea's own integrations page with this size; the maximum Genea allows is unknown. */
 export const PAGE_SIZE = 100;
@@ -62,33 +64,6 @@ export interface CommandResult {
 export interface Verification {
   customerUuid: string;
   message: string | null;
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
-function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-export type BaseUrlProblem = 'invalid' | 'insecure';
-
-/**
- * Checks a base URL: `https:`, or plain `http:` to a loopback host only (a local proxy or test server), so the
- * key never crosses a network in clear; no user, query or fragment. Returns the URL without a trailing slash.
- */
-export function checkBaseUrl(raw: unknown): { url: string } | { problem: BaseUrlProblem } {
-  const text = typeof raw === 'string' ? raw.trim() : '';
-  let url: URL;
-  try {
-    url = new URL(text === '' ? DEFAULT_BASE_URL : text);
-  } catch {
-    return { problem: 'invalid' };
-  }
-  if (url.username || url.password || url.search || url.hash || !['http:', 'https:'].includes(url.protocol)) {
-    return { problem: 'invalid' };
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return { problem: 'insecure' };
-  return { url: url.href.replace(/\/+$/, '') };
 }
 
 export type ApiFailure =

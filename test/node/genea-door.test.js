@@ -451,6 +451,11 @@ describe('genea-door and genea-api (node)', function () {
         /plain http to a host that is not this machine/,
       );
       assert.match(await caught({ door: 'd1' }, {}, { apiProps: { baseUrl: 'nonsense' } }), /base URL .* is invalid/);
+      for (const bent of [`${api.url}/?`, `${api.url}#`]) {
+        assert.match(await caught({ door: 'd1' }, {}, { apiProps: { baseUrl: bent } }), /base URL .* is invalid/);
+        const res = await admin().post('/genea-api/verify').send({ apiKey: KEY, baseUrl: bent });
+        assert.deepEqual([res.status, res.body.error], [400, 'invalid']);
+      }
       assert.match(await caught({ door: 'd1', api: 'missing' }), /no Genea API config node is selected/);
       assert.equal(seen.statuses[0].text, 'no Genea API');
       assert.equal(api.requests.length, 0);

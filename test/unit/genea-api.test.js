@@ -67,6 +67,25 @@ describe('Genea API client', function () {
       assert.throws(() => new GeneaApiClient({ baseUrl: 'http://api.sequr.io', apiKey: KEY }), /loopback/);
     });
 
+    it('refuses a bare ? or # (empty query or fragment), which would bend every path after it', async function () {
+      for (const bent of [
+        'http://127.0.0.1:8080/?',
+        'http://127.0.0.1:8080?',
+        'https://a.io/#',
+        'https://a.io/x?#',
+        ' https://a.io/? ',
+      ]) {
+        assert.deepEqual(checkBaseUrl(bent), { problem: 'invalid' }, bent);
+      }
+      assert.deepEqual(
+        checkBaseUrl('https://a.io/%3F'),
+        { url: 'https://a.io/%3F' },
+        'an encoded ? is part of the path',
+      );
+      assert.throws(() => new GeneaApiClient({ baseUrl: `${api.url}/?`, apiKey: KEY }), /invalid base URL/);
+      assert.equal(api.requests.length, 0);
+    });
+
     it('keeps a path prefix of the base URL (a proxy)', async function () {
       const prefixed = new GeneaApiClient({ baseUrl: `${api.url}/genea-proxy/`, apiKey: KEY });
       await failure(prefixed.verify());

@@ -12,20 +12,8 @@
     details?: Record<string, string>;
   }
 
-  // Keep in step with checkBaseUrl in src/lib/genea-api.ts: https anywhere, plain http to loopback only.
-  function baseUrlProblem(raw: string): boolean {
-    const text = raw.trim();
-    if (text === '') return false;
-    try {
-      const url = new URL(text);
-      if (url.username || url.password || url.search || url.hash) return true;
-      if (url.protocol === 'https:') return false;
-      const loopback = /^(localhost|\[::1\]|127(\.\d{1,3}){3})$/i.test(url.hostname);
-      return !(url.protocol === 'http:' && loopback);
-    } catch {
-      return true;
-    }
-  }
+  // The runtime's own rule (src/lib/base-url.ts): https anywhere, plain http to loopback only, no query or fragment.
+  const { checkBaseUrl } = geneaLib['base-url'];
 
   /** What Node-RED puts into a password input that stands for the stored value, unchanged. */
   const STORED = '__PWRD__';
@@ -37,7 +25,7 @@
       baseUrl: {
         value: 'https://api.sequr.io',
         validate: function (value: string, opt) {
-          return !baseUrlProblem(value) || (opt ? this._('genea-api.validation.baseUrl') : false);
+          return !('problem' in checkBaseUrl(value)) || (opt ? this._('genea-api.validation.baseUrl') : false);
         },
       },
     },
