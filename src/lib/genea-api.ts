@@ -217,6 +217,38 @@ export class SerialQueue {
 }
 
 /**
+ * One result of `load` for every caller: while a load is in flight, callers share it; a result is kept `keepMs`
+ * after it came; a failure is not kept (the next call loads again).
+ */
+export class SharedResult<T> {
+  private current: Promise<T> | null = null;
+  /** When the current result came; null while it is in flight. */
+  private settledAt: number | null = null;
+
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly keepMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(): Promise<T> {
+    if (this.current && (this.settledAt === null || this.now() - this.settledAt < this.keepMs)) return this.current;
+    const current = this.load();
+    this.current = current;
+    this.settledAt = null;
+    current.then(
+      () => {
+        if (this.current === current) this.settledAt = this.now();
+      },
+      () => {
+        if (this.current === current) this.current = null;
+      },
+    );
+    return current;
+  }
+}
+
+/**
  * Commands per door of one Genea (base URL), shared by every client: a redeploy or a second config node makes a
  * new client, and its lock must still wait for the unlock an earlier one has under way.
  */

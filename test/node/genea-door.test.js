@@ -512,6 +512,46 @@ describe('genea-door and genea-api (node)', function () {
     });
   });
 
+  describe('one listing per config node', function () {
+    it('5 concurrent picker loads cost one listing at Genea; a failed listing is not kept', async function () {
+      await loadDoor({ door: 'd1' });
+      const listings = () => [
+        api.count(`GET /v2/customer/${CUSTOMER}/door`),
+        api.count(`GET /v2/customer/${CUSTOMER}/location`),
+      ];
+      const loadsAtOnce = await Promise.all(Array.from({ length: 5 }, () => admin().get(`/genea-api/${apiId}/doors`)));
+      for (const res of loadsAtOnce) {
+        assert.equal(res.status, 200);
+        assert.equal(res.body.doors.length, 121);
+      }
+      assert.deepEqual(listings(), [2, 1], 'one listing: two pages of doors, one of locations');
+      // Kept: a later load and a node asking through listing() cost nothing.
+      assert.equal((await admin().get(`/genea-api/${apiId}/doors`)).body.doors.length, 121);
+      const { doors, locations } = await helper.getNode(apiId).listing();
+      assert.deepEqual([doors.length, locations], [121, [{ uuid: 'loc-a', name: 'Headquarters' }]]);
+      assert.deepEqual(listings(), [2, 1]);
+
+      await loadDoor({ door: 'd1' });
+      const before = listings();
+      api.answerNext(/^GET .*\/door$/, { status: 500, body: { meta: { message: 'Busy' } } }, 2);
+      const failed = await Promise.all(Array.from({ length: 3 }, () => admin().get(`/genea-api/${apiId}/doors`)));
+      assert.deepEqual(
+        failed.map((res) => res.status),
+        [502, 502, 502],
+      );
+      assert.equal(listings()[0] - before[0], 2, 'one listing (tried twice) for the three loads');
+      const retried = await admin().get(`/genea-api/${apiId}/doors`);
+      assert.equal(retried.status, 200, 'the failure was not kept');
+      assert.equal(listings()[0] - before[0], 4);
+    });
+
+    it('listing() of a config node without a key rejects, sending nothing', async function () {
+      await loadDoor({ door: 'd1' }, { key: null });
+      await assert.rejects(helper.getNode(apiId).listing(), /Genea API config node: no-key/);
+      assert.equal(api.requests.length, 0);
+    });
+  });
+
   describe('admin endpoints of the dialogs', function () {
     it('Verify key: a typed key (not stored) and the deployed one, naming the customer', async function () {
       await loadDoor({ door: 'd1' });
@@ -606,6 +646,7 @@ describe('genea-door and genea-api (node)', function () {
       api.answerNext(/^GET .*\/location$/, { status: 403, body: { meta: { message: 'No location access' } } });
       let res = await admin().get(`/genea-api/${apiId}/doors`);
       assert.equal(res.body.doors[0].location, 'loc-a');
+      await loadDoor({ door: 'd1' }); // a fresh config node: the listing of the last one is kept for 30 s
       api.answerNext(/^GET .*\/door$/, { status: 422, body: { meta: { message: 'Hardware read not allowed' } } });
       res = await admin().get(`/genea-api/${apiId}/doors`);
       assert.equal(res.status, 502);

@@ -7,6 +7,7 @@ const {
   GeneaApiClient,
   GeneaApiError,
   SerialQueue,
+  SharedResult,
   checkBaseUrl,
   geneaReason,
   redactKey,
@@ -446,6 +447,39 @@ describe('Genea API client', function () {
       assert.deepEqual(api.commands('d1'), ['unlock', 'lock']);
       const [u, l] = api.requests.filter((r) => r.method === 'PUT');
       assert.ok(l.at - u.at >= 290, 'the lock was sent once the unlock was answered');
+    });
+
+    it('SharedResult: one load in flight for every caller, its result kept keepMs, a failure not kept', async function () {
+      let now = 1_000;
+      let loads = 0;
+      let outcome = 'ok';
+      const gates = [];
+      const shared = new SharedResult(
+        () =>
+          new Promise((resolve, reject) => {
+            const n = ++loads;
+            gates.push(() => (outcome === 'ok' ? resolve(`result ${n}`) : reject(new Error(`failure ${n}`))));
+          }),
+        30_000,
+        () => now,
+      );
+      const callers = Array.from({ length: 5 }, () => shared.get());
+      assert.equal(loads, 1, 'callers while in flight share one load');
+      gates.shift()();
+      assert.deepEqual(await Promise.all(callers), Array(5).fill('result 1'));
+      now += 29_999;
+      assert.equal(await shared.get(), 'result 1', 'kept');
+      now += 1;
+      const reloaded = shared.get();
+      assert.equal(loads, 2, 'loaded again after keepMs');
+      outcome = 'fail';
+      gates.shift()();
+      await assert.rejects(reloaded, /failure 2/);
+      const again = shared.get();
+      assert.equal(loads, 3, 'a failure is not kept');
+      outcome = 'ok';
+      gates.shift()();
+      assert.equal(await again, 'result 3');
     });
 
     it('SerialQueue forgets a key once its tasks are done', async function () {

@@ -5,10 +5,14 @@ import {
   GeneaApiClient,
   GeneaApiError,
   redactKey,
+  SharedResult,
   type GeneaDoorRecord,
   type GeneaLocationRecord,
 } from '../../lib/genea-api';
 import type { GeneaApiCredentials, GeneaApiNode } from './api-node';
+
+/** How long a listing of doors and locations is kept for the next picker or node that asks. */
+const LISTING_KEPT_MS = 30_000;
 
 interface GeneaApiDef extends NodeDef {
   baseUrl?: string;
@@ -54,7 +58,17 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     // A base URL that is not usable is shown as typed: without the key, should it have been pasted into it.
     this.baseUrl = 'url' in checked ? checked.url : redactKey(String(def.baseUrl ?? ''), apiKey);
     this.problem = 'problem' in checked ? checked.problem : apiKey === '' ? 'no-key' : null;
-    this.client = this.problem === null ? new GeneaApiClient({ baseUrl: this.baseUrl, apiKey }) : null;
+    const client = this.problem === null ? new GeneaApiClient({ baseUrl: this.baseUrl, apiKey }) : null;
+    this.client = client;
+    // Location names make a picker readable; a key that may not read locations still lists its doors.
+    const listing =
+      client &&
+      new SharedResult(async () => {
+        const [doors, locations] = await Promise.all([client.listDoors(), client.listLocations().catch(() => [])]);
+        return { doors, locations };
+      }, LISTING_KEPT_MS);
+    this.listing = () =>
+      listing ? listing.get() : Promise.reject(new Error(`Genea API config node: ${this.problem ?? 'no-key'}`));
     if (this.problem === 'invalid' || this.problem === 'insecure') {
       this.error(RED._(`genea-api.errors.${this.problem}`, { url: this.baseUrl }));
     }
@@ -116,11 +130,9 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     (req: Request<{ id: string }>, res: Response) => {
       const node = deployed(req.params.id);
       if (!node) return fail(res, 409, 'not-deployed');
-      const client = node.client;
-      if (!client) return failUnusable(res, node);
-      // Location names make the picker readable; a key that may not read locations still lists its doors.
-      Promise.all([client.listDoors(), client.listLocations().catch(() => [])]).then(
-        ([doors, locations]) => res.json({ doors: pickerDoors(doors, locations) }),
+      if (!node.client) return failUnusable(res, node);
+      node.listing().then(
+        ({ doors, locations }) => res.json({ doors: pickerDoors(doors, locations) }),
         (err: unknown) => failFromApi(res, err),
       );
     },
