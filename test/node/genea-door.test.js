@@ -239,6 +239,18 @@ describe('genea-door and genea-api (node)', function () {
       assert.ok(outcomes.sent > 20 && outcomes.refused > 20, JSON.stringify(outcomes));
     });
 
+    it('names the node’s door by the name the dialog kept (doorName) in the status, any other door by its uuid', async function () {
+      const node = await loadDoor({ action: 'msg', door: 'd1', doorName: 'Front Door' });
+      await send(node, { action: 'unlock' });
+      const texts = seen.statuses.map((status) => status.text);
+      assert.ok(texts.includes('unlock Front Door …'), texts.join());
+      assert.match(lastStatus().text, /^unlocked Front Door · \d\d:\d\d:\d\d$/);
+      assert.deepEqual(api.commands('d1'), ['unlock'], 'the uuid goes to Genea');
+      const named = await loadDoor({ action: 'lock', door: '', doorName: 'Front Door' });
+      await send(named, { door: 'd2' });
+      assert.match(lastStatus().text, /^locked d2 · /, 'a door from the message: its uuid');
+    });
+
     it('quick-grants: locked is null, message is Genea’s meta.message', async function () {
       const node = await loadDoor({ action: 'quick_unlock', door: 'd1' });
       const { out } = await send(node, {});
@@ -444,7 +456,7 @@ describe('genea-door and genea-api (node)', function () {
       // (An insecure or invalid base URL is also logged when the config node starts.)
       assert.equal(
         await caught({ door: 'd1' }, {}, { key: null }),
-        'lock d1: no request sent: the Genea API config node has no API key.',
+        'The Genea API config node has no API key: no request sent (lock d1).',
       );
       assert.match(
         await caught({ door: 'd1' }, {}, { apiProps: { baseUrl: 'http://api.sequr.io' } }),
@@ -456,7 +468,7 @@ describe('genea-door and genea-api (node)', function () {
         const res = await admin().post('/genea-api/verify').send({ apiKey: KEY, baseUrl: bent });
         assert.deepEqual([res.status, res.body.error], [400, 'invalid']);
       }
-      assert.match(await caught({ door: 'd1', api: 'missing' }), /no Genea API config node is selected/);
+      assert.match(await caught({ door: 'd1', api: 'missing' }), /^No Genea API config node is selected: no request/);
       assert.equal(seen.statuses[0].text, 'no Genea API');
       assert.equal(api.requests.length, 0);
     });

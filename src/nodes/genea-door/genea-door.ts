@@ -10,6 +10,8 @@ interface GeneaDoorDef extends NodeDef {
   action?: string;
   /** A door uuid; empty: msg.door, else msg.genea.door.uuid. */
   door?: string;
+  /** The name of `door` as the dialog's picker listed it, for the status; '' when unknown. */
+  doorName?: string;
 }
 
 interface DoorMessage extends NodeMessage {
@@ -96,6 +98,9 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
     const api = typeof def.api === 'string' ? (RED.nodes.getNode(def.api) as GeneaApiNode | null) : null;
     const action = typeof def.action === 'string' ? def.action : '';
     const door = typeof def.door === 'string' ? def.door.trim() : '';
+    const doorName = typeof def.doorName === 'string' ? def.doorName.trim() : '';
+    /** The node's own door by its name in the status; any other door by its uuid. */
+    const shownDoor = (id: string): string => (id === door && doorName !== '' ? doorName : id);
     const settingError =
       action !== FROM_MESSAGE && !isDoorAction(action)
         ? t('errors.bad-action-setting', { value: action })
@@ -132,7 +137,7 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
       const client = api.client;
       if (!client) return refuse(t(`errors.api-${api.problem ?? 'no-key'}`, { target: what }));
 
-      const label = wanted === 'list' ? t('status.listing') : what;
+      const label = wanted === 'list' ? t('status.listing') : `${wanted} ${shownDoor(doorId)}`;
       this.status({ fill: 'blue', shape: 'ring', text: `${label} …` });
       const request: Promise<unknown> =
         wanted === 'list'
@@ -144,7 +149,7 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
           const text =
             wanted === 'list'
               ? t('status.listed', { count: (payload as unknown[]).length, time: clock() })
-              : t(`status.done.${wanted}`, { door: doorId, time: clock() });
+              : t(`status.done.${wanted}`, { door: shownDoor(doorId), time: clock() });
           this.status({ fill: 'green', shape: 'dot', text });
           send(msg);
           done();
