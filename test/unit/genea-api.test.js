@@ -2,6 +2,7 @@
 // The Genea API client against the loopback stand-in of Genea's API (test/support/genea-api-stand-in.js): base
 // URLs, verification, paging, answers and errors, retries (never of a quick grant) and the order per door.
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const net = require('node:net');
 const {
   GeneaApiClient,
@@ -26,6 +27,51 @@ async function closedPort() {
   return port;
 }
 
+/**
+ * A loopback proxy in front of `target` (the stand-in) that holds Genea's answer to a chosen request until the test
+ * releases it, or for good: holds end on events, not on a clock. hold('PUT /v2/door/d1/lock') returns
+ * { arrived (a promise: the stand-in has answered it), release() }.
+ */
+async function holdingProxy(target) {
+  const holds = [];
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    const index = holds.findIndex((h) => h.line === `${req.method} ${new URL(req.url, target).pathname}`);
+    const hold = index >= 0 ? holds.splice(index, 1)[0] : null;
+    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      const chunks = [];
+      answer.on('data', (chunk) => chunks.push(chunk));
+      answer.on('end', async () => {
+        if (hold) {
+          hold.arrive();
+          await hold.released;
+        }
+        res.writeHead(answer.statusCode, answer.headers).end(Buffer.concat(chunks));
+      });
+    });
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    hold(line) {
+      const hold = { line };
+      hold.arrived = new Promise((resolve) => (hold.arrive = resolve));
+      hold.released = new Promise((resolve) => (hold.release = resolve));
+      holds.push(hold);
+      return hold;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** The error `promise` rejects with; fails when it resolves. */
 async function failure(promise) {
   try {
@@ -39,6 +85,9 @@ async function failure(promise) {
 describe('Genea API client', function () {
   let api;
   let client;
+  /** A holdingProxy in front of the stand-in, and a client through it with a short timeout (held answers only). */
+  let proxy;
+  let slow;
   const doors = Array.from({ length: 250 }, (_, i) => door(`d${i + 1}`));
 
   beforeEach(async function () {
@@ -47,9 +96,14 @@ describe('Genea API client', function () {
       doors: [...doors, door('offline', { is_online: false })],
       locations: [{ uuid: 'location-hq', name: 'Headquarters', timezone: 'America/New_York' }],
     });
-    client = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY, timeoutMs: 500 });
+    client = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY });
+    proxy = await holdingProxy(api.url);
+    slow = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY, timeoutMs: 100 });
   });
-  afterEach(() => api.close());
+  afterEach(async () => {
+    await proxy.close();
+    await api.close();
+  });
 
   describe('base URL', function () {
     it('accepts https anywhere and plain http only to loopback hosts', function () {
@@ -230,7 +284,7 @@ describe('Genea API client', function () {
 
   describe('errors', function () {
     it('a command after a failed key verification was not sent: mayHaveArrived false, marked as the verification’s', async function () {
-      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234', timeoutMs: 500 });
+      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234' });
       let err = await failure(wrong.command('d1', 'quick_unlock'));
       assert.deepEqual(
         [err.kind, err.status, err.message, err.mayHaveArrived, err.inVerification, err.attempts],
@@ -241,8 +295,9 @@ describe('Genea API client', function () {
       assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification, err.attempts], ['server', false, true, 2]);
       assert.equal(api.count(/^PUT /), 0);
       // The verification's own failure, and a command's, are what they are.
-      api.answerNext('POST /v2/api_key/verify', { status: 200, delayMs: 2_000, body: {} }, 2);
-      err = await failure(client.verify());
+      proxy.hold('POST /v2/api_key/verify');
+      proxy.hold('POST /v2/api_key/verify');
+      err = await failure(slow.verify());
       assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification], ['timeout', true, false]);
       api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 500, body: {} });
       err = await failure(client.command('d1', 'quick_unlock'));
@@ -250,7 +305,7 @@ describe('Genea API client', function () {
     });
 
     it('401 and 403: the key, with Genea’s reason and never the key', async function () {
-      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234', timeoutMs: 500 });
+      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234' });
       let err = await failure(wrong.command('d1', 'lock'));
       assert.ok(err instanceof GeneaApiError);
       assert.deepEqual([err.kind, err.status, err.message], ['key', 401, '401 Invalid API key']);
@@ -298,9 +353,9 @@ describe('Genea API client', function () {
     });
 
     it('a timeout, a lost connection and an unreachable host', async function () {
-      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, delayMs: 2_000 });
-      let err = await failure(client.command('d1', 'quick_unlock'));
-      assert.deepEqual([err.kind, err.message, err.mayHaveArrived], ['timeout', 'no answer within 0.5 s', true]);
+      proxy.hold('PUT /v2/door/d1/quick_unlock');
+      let err = await failure(slow.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.message, err.mayHaveArrived], ['timeout', 'no answer within 0.1 s', true]);
       api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
       err = await failure(client.command('d1', 'quick_unlock'));
       assert.equal(err.kind, 'unreachable');
@@ -386,16 +441,16 @@ describe('Genea API client', function () {
     });
 
     it('retries a lock after a timeout (repeating it changes nothing)', async function () {
-      api.answerNext('PUT /v2/door/d1/lock', { status: 200, delayMs: 2_000 });
-      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Door locked' });
+      proxy.hold('PUT /v2/door/d1/lock');
+      assert.deepEqual(await slow.command('d1', 'lock'), { locked: true, message: 'Door locked' });
       assert.deepEqual(api.commands('d1'), ['lock', 'lock']);
     });
 
     it('never sends a quick grant twice: not after a 5xx, a timeout or a lost connection', async function () {
       api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 500, body: {} });
       assert.equal((await failure(client.command('d1', 'quick_unlock'))).attempts, 1);
-      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, delayMs: 2_000 });
-      assert.equal((await failure(client.command('d1', 'quick_unlock'))).kind, 'timeout');
+      proxy.hold('PUT /v2/door/d1/quick_unlock');
+      assert.equal((await failure(slow.command('d1', 'quick_unlock'))).kind, 'timeout');
       api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
       assert.equal((await failure(client.command('d1', 'quick_unlock'))).kind, 'unreachable');
       assert.deepEqual(api.commands('d1'), ['quick_unlock', 'quick_unlock', 'quick_unlock']);
@@ -404,18 +459,22 @@ describe('Genea API client', function () {
 
   describe('order', function () {
     it('sends commands for one door one after the other, in call order', async function () {
-      api.answerNext('PUT /v2/door/d1/unlock', { status: 200, delayMs: 300, body: { data: { is_locked: false } } });
-      const unlock = client.command('d1', 'unlock');
-      const lock = client.command('d1', 'lock');
-      const quick = client.command('d1', 'quick_unlock');
+      const through = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
+      const held = proxy.hold('PUT /v2/door/d1/unlock');
+      const unlock = through.command('d1', 'unlock');
+      const lock = through.command('d1', 'lock');
+      const quick = through.command('d1', 'quick_unlock');
+      await held.arrived;
+      // The sentinel: another door's command goes through meanwhile; the lock still waits for the unlock's answer.
+      await through.command('d2', 'lock');
+      assert.deepEqual(api.commands('d1'), ['unlock']);
+      held.release();
       const results = await Promise.all([unlock, lock, quick]);
       assert.deepEqual(
         results.map((r) => r.locked),
         [false, true, null],
       );
       assert.deepEqual(api.commands('d1'), ['unlock', 'lock', 'quick_unlock']);
-      const [u, l] = api.requests.filter((r) => r.method === 'PUT');
-      assert.ok(l.at - u.at >= 290, 'the lock was sent once the unlock was answered');
     });
 
     it('a failed command does not hold up the next one for its door', async function () {
@@ -426,27 +485,30 @@ describe('Genea API client', function () {
     });
 
     it('does not make other doors wait', async function () {
-      await client.verify();
-      api.answerNext('PUT /v2/door/d1/lock', { status: 200, delayMs: 300, body: {} });
+      const through = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
+      const held = proxy.hold('PUT /v2/door/d1/lock');
       const finished = [];
-      await Promise.all([
-        client.command('d1', 'lock').then(() => finished.push('d1')),
-        client.command('d2', 'lock').then(() => finished.push('d2')),
-      ]);
+      const d1 = through.command('d1', 'lock').then(() => finished.push('d1'));
+      await held.arrived;
+      await through.command('d2', 'lock').then(() => finished.push('d2'));
+      held.release();
+      await d1;
       assert.deepEqual(finished, ['d2', 'd1']);
     });
 
     it('keeps that order across clients of one base URL (a redeploy, a second config node)', async function () {
-      await client.verify();
-      api.answerNext('PUT /v2/door/d1/unlock', { status: 200, delayMs: 300, body: { data: { is_locked: false } } });
-      const unlock = client.command('d1', 'unlock');
-      const redeployed = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY, timeoutMs: 500 });
-      await redeployed.verify();
+      const first = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
+      const held = proxy.hold('PUT /v2/door/d1/unlock');
+      const unlock = first.command('d1', 'unlock');
+      await held.arrived;
+      const redeployed = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
       const lock = redeployed.command('d1', 'lock');
+      // The sentinel: the new client's command for another door goes through; its lock of d1 waits.
+      await redeployed.command('d2', 'lock');
+      assert.deepEqual(api.commands('d1'), ['unlock']);
+      held.release();
       await Promise.all([unlock, lock]);
       assert.deepEqual(api.commands('d1'), ['unlock', 'lock']);
-      const [u, l] = api.requests.filter((r) => r.method === 'PUT');
-      assert.ok(l.at - u.at >= 290, 'the lock was sent once the unlock was answered');
     });
 
     it('SharedResult: one load in flight for every caller, its result kept keepMs, a failure not kept', async function () {
