@@ -12,32 +12,62 @@
     details?: Record<string, string>;
   }
 
-  // Keep in step with checkBaseUrl in src/lib/genea-api.ts: https anywhere, plain http to loopback only.
-  function baseUrlProblem(raw: string): boolean {
-    const text = raw.trim();
-    if (text === '') return false;
-    try {
-      const url = new URL(text);
-      if (url.username || url.password || url.search || url.hash) return true;
-      if (url.protocol === 'https:') return false;
-      const loopback = /^(localhost|\[::1\]|127(\.\d{1,3}){3})$/i.test(url.hostname);
-      return !(url.protocol === 'http:' && loopback);
-    } catch {
-      return true;
-    }
-  }
+  // The runtime's own rule (src/lib/base-url.ts): https anywhere, plain http to loopback only, no query or fragment.
+  const { checkBaseUrl } = geneaLib['base-url'];
 
   /** What Node-RED puts into a password input that stands for the stored value, unchanged. */
   const STORED = '__PWRD__';
 
+  const TYPE = 'genea-api';
+  type ApiConfigNode = { id: string; type: string; users?: object[]; credentials?: Partial<ApiCredentials> };
+  /**
+   * Whether each config node has a key, as last known: from Node-RED's credentials endpoint (which reports
+   * `has_apiKey`, never the key) for nodes loaded or imported without credentials, else from what the dialog set.
+   * Node-RED keeps a node's `credentials` only until the next deploy, so the last answer is remembered here.
+   */
+  const keyKnown: Record<string, boolean> = {};
+  /** The config node whose dialog is open: its API key field is checked there, not its name. */
+  let editing: string | null = null;
+
+  function hasKey(node: ApiConfigNode): boolean | undefined {
+    const creds = node.credentials;
+    if (creds && ('has_apiKey' in creds || 'apiKey' in creds)) {
+      const typed = creds.apiKey;
+      keyKnown[node.id] =
+        typeof typed === 'string' && typed !== STORED ? typed.trim() !== '' : creds.has_apiKey === true;
+    }
+    return keyKnown[node.id];
+  }
+
+  /** Validates `node` and the door nodes using it again once the server said whether it holds a key. */
+  function learnKeyState(node: ApiConfigNode): void {
+    if (node.type !== TYPE || hasKey(node) !== undefined) return;
+    $.getJSON(`credentials/${TYPE}/${encodeURIComponent(node.id)}`)
+      .done((creds: { has_apiKey?: boolean }) => {
+        if (hasKey(node) !== undefined) return;
+        keyKnown[node.id] = creds.has_apiKey === true;
+        for (const target of [node, ...(node.users ?? [])]) RED.editor.validateNode(target);
+        RED.view.redraw(true);
+      })
+      .fail(() => undefined); // Not permitted or gone: no triangle rather than a wrong one.
+  }
+  RED.events.on('nodes:add', learnKeyState);
+
   RED.nodes.registerType<{ name: string; baseUrl: string; credentials?: ApiCredentials }, ApiCredentials>('genea-api', {
     category: 'config',
     defaults: {
-      name: { value: '' },
+      // The name carries the node's validity without a key: Node-RED validates credentials only in the dialog.
+      name: {
+        value: '',
+        validate: function (_value: string, opt) {
+          const valid = editing === this.id || hasKey(this) !== false;
+          return valid || (opt ? this._('genea-api.validation.noKey') : false);
+        },
+      },
       baseUrl: {
         value: 'https://api.sequr.io',
         validate: function (value: string, opt) {
-          return !baseUrlProblem(value) || (opt ? this._('genea-api.validation.baseUrl') : false);
+          return !('problem' in checkBaseUrl(value)) || (opt ? this._('genea-api.validation.baseUrl') : false);
         },
       },
     },
@@ -61,6 +91,7 @@
       return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function () {
+      editing = this.id;
       const t = (key: string, values?: Record<string, string>): string => this._(key, values);
       const nodeId = this.id;
       const keyInput = $('#node-config-input-apiKey');
@@ -119,6 +150,12 @@
             }
           });
       });
+    },
+    oneditsave: function () {
+      editing = null;
+    },
+    oneditcancel: function () {
+      editing = null;
     },
   });
 })();
