@@ -227,3 +227,16 @@ export function countDoors(states: DoorState[]): DoorCounts {
     alarm: states.filter((state) => state.forced === true || state.held === true).length,
   };
 }
+
+export const DEFAULT_REFRESH_MINUTES = 5;
+/** One day: a state older is no live state (and setInterval overflows past 24.8 days). */
+export const MAX_REFRESH_MINUTES = 1440;
+
+/** `refreshMinutes` as a number of minutes, or null when it is not one the node can use. */
+export function refreshMinutes(value: unknown): number | null {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    return DEFAULT_REFRESH_MINUTES;
+  }
+  const minutes = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(minutes) && minutes >= 0 && minutes <= MAX_REFRESH_MINUTES ? minutes : null;
+}

@@ -19,6 +19,7 @@ function door(uuid, fields = {}) {
     is_online: true,
     is_lockdown: false,
     is_door_force_seen: false,
+    is_door_held_seen: false,
     door_access_mode: 'CARD',
     controller: { uuid: 'controller-1', name: 'Controller 1', mac: null, model: null, timezone: null, is_online: true },
     ...fields,
@@ -81,6 +82,18 @@ class GeneaApiStandIn {
 
   doorState(uuid) {
     return this.doors.find((d) => d.uuid === uuid);
+  }
+
+  /** Changes the door list between listings: `fields` merged into door `uuid` (added with door() when absent). */
+  updateDoor(uuid, fields) {
+    const known = this.doorState(uuid);
+    if (known) Object.assign(known, fields);
+    else this.doors.push(door(uuid, fields));
+  }
+
+  /** Takes door `uuid` off the list. */
+  removeDoor(uuid) {
+    this.doors = this.doors.filter((d) => d.uuid !== uuid);
   }
 
   handle(req, res) {

@@ -1,6 +1,6 @@
 /* c8 ignore start: a type-only module with no runtime code, which c8 --all would count as uncovered lines. */
 import type { Node } from 'node-red';
-import type { BaseUrlProblem, GeneaApiClient } from '../../lib/genea-api';
+import type { BaseUrlProblem, GeneaApiClient, GeneaDoorRecord, GeneaLocationRecord } from '../../lib/genea-api';
 
 export interface GeneaApiCredentials {
   apiKey?: string;
@@ -13,4 +13,9 @@ export interface GeneaApiNode extends Node<GeneaApiCredentials> {
   /** The client, or null while no key is set or the base URL is not usable (`problem` says why). */
   client: GeneaApiClient | null;
   problem: BaseUrlProblem | 'no-key' | null;
+  /**
+   * Every door and location, one listing shared by every caller while it runs (locations are [] for a key that
+   * may not read them). Rejects with a GeneaApiError, or an Error saying why there is no client.
+   */
+  listing(): Promise<{ doors: GeneaDoorRecord[]; locations: GeneaLocationRecord[] }>;
 }

@@ -56,6 +56,18 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     if (this.problem === 'invalid' || this.problem === 'insecure') {
       this.error(RED._(`genea-api.errors.${this.problem}`, { url: String(def.baseUrl) }));
     }
+    let running: ReturnType<GeneaApiNode['listing']> | null = null;
+    this.listing = () => {
+      const client = this.client;
+      if (!client) {
+        return Promise.reject(new Error(RED._(`genea-api.errors.${this.problem ?? 'no-key'}`, { url: this.baseUrl })));
+      }
+      // Location names make a list readable; a key that may not read locations still lists its doors.
+      running ??= Promise.all([client.listDoors(), client.listLocations().catch(() => [])])
+        .then(([doors, locations]) => ({ doors, locations }))
+        .finally(() => (running = null));
+      return running;
+    };
   }
   RED.nodes.registerType<GeneaApiNode, GeneaApiDef, unknown, GeneaApiCredentials>('genea-api', GeneaApi, {
     credentials: { apiKey: { type: 'password' } },
