@@ -1,13 +1,15 @@
 'use strict';
 // The "Door board" example with FlowFuse Dashboard 2 installed, in a real Node-RED and Chromium: its page lists the
 // stand-in's doors with their states, a door turns to "alarm" after a signed forced-open delivery and back after a
-// secure one, and the first arrival of the day shows under today's arrivals.
+// secure one, and the first arrival of the day shows under today's arrivals; and the genea-doors dialog, in English
+// and German, checks List every as it is typed.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { NodeRedProcess } = require('../support/red-process');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 const { launchBrowser } = require('../support/browser');
+const { catalog, openEditor, dropFromPalette, typeInto, editNode } = require('./editor-support');
 const { sampleEvent, signBody } = require('../../nodes/lib');
 
 const SECRET = 'browser-door-board-secret-6e2a';
@@ -90,5 +92,29 @@ describe('door board example with Dashboard 2 (real browser)', function () {
     const row = page.locator('.genea-arrivals tbody tr').first();
     await row.getByText(arrival.actor.user_name, { exact: true }).waitFor();
     assert.match(await row.locator('td').first().innerText(), /^\d\d:\d\d$/);
+  });
+
+  it('the genea-doors dialog checks List every as it is typed, in English and German', async function () {
+    for (const lang of ['en-US', 'de']) {
+      const $ = catalog('genea-doors', lang);
+      const editor = await openEditor(browser, red, lang);
+      const id = await dropFromPalette(editor, 'genea-doors', 300, 300);
+      await editNode(editor, id);
+      const tip = editor.locator('#genea-doors-refresh-tip');
+      await tip.getByText($.label.refreshEvery.replace('__minutes__', '5'), { exact: true }).waitFor();
+      await typeInto(editor, '#node-input-refreshMinutes', '2000');
+      await editor.waitForSelector('#node-input-refreshMinutes.input-error');
+      await tip.getByText($.validation.refreshMinutes, { exact: true }).waitFor();
+      await typeInto(editor, '#node-input-refreshMinutes', '0');
+      await editor.waitForSelector('#node-input-refreshMinutes:not(.input-error)');
+      await tip.getByText($.label.refreshNever, { exact: true }).waitFor();
+      const label = await editor.locator('label[for="node-input-refreshMinutes"]').innerText();
+      assert.equal(label.trim(), $.label.refreshMinutes);
+      await editor.click('#node-dialog-cancel');
+      // Without a Genea API config node the node is invalid, for that alone (List every 0 is valid).
+      const errors = await editor.evaluate((node) => RED.nodes.node(node).validationErrors, id);
+      assert.deepEqual(errors, ['api']);
+      await editor.context().close();
+    }
   });
 });
