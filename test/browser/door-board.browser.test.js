@@ -117,4 +117,31 @@ describe('door board example with Dashboard 2 (real browser)', function () {
       await editor.context().close();
     }
   });
+
+  it('imports into an editor with Dashboard 2 with its Dashboard and genea-doors nodes valid', async function () {
+    const editor = await openEditor(browser, red, 'en-US');
+    const invalid = await editor.evaluate(
+      (nodes) => {
+        const configs = () => {
+          const found = [];
+          RED.nodes.eachConfig((node) => void found.push(node));
+          return found;
+        };
+        const before = new Set(configs());
+        const imported = RED.nodes.import(nodes, { generateIds: true, addFlow: true });
+        const all = [...imported.nodes, ...configs().filter((node) => !before.has(node))];
+        for (const node of all) RED.editor.validateNode(node);
+        return all.filter((node) => !node.valid).map((node) => node.type);
+      },
+      JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')),
+    );
+    // The Dashboard 2 nodes, genea-doors and the rest are valid; the receiver is not, as the deployed copy has its
+    // path (and a config node without its secret would not be either).
+    assert.deepEqual(
+      invalid.filter((type) => !['genea-config', 'genea-webhook-in'].includes(type)),
+      [],
+    );
+    assert.ok(invalid.includes('genea-webhook-in'), 'the path the deployed copy has is flagged');
+    await editor.context().close();
+  });
 });

@@ -12,6 +12,7 @@ const { Collector } = require('../support/collector');
 const { runSender } = require('../support/sender');
 const { sampleEvent } = require('../../nodes/lib');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
+const { neededPackages, readExamples } = require('../support/examples');
 
 const PACKAGE = 'node-red-contrib-genea-webhooks';
 const SECRET = 'examples-e2e-secret-3f7a';
@@ -22,18 +23,8 @@ const FRONT = '3a9f7c1e-5b2d-4e8a-9c6f-1d3b5a7e9c2f';
 const HQ = '5d1f3c8e-2b7a-4c51-9e0d-8a6f2e4b7c10';
 const PLACEHOLDER_URL = /^(https?):\/\/([a-z-]+)\.example\.invalid(\/.*)$/;
 const exampleFiles = fs.readdirSync(path.resolve(__dirname, '..', '..', 'examples')).filter((f) => f.endsWith('.json'));
-/** The node packages, beside core and this one, an example says in a comment that it needs ("Needs <package>"). */
-function neededPackages(nodes) {
-  const comments = nodes.filter((node) => node.type === 'comment').map((node) => node.name);
-  return comments.flatMap((name) => [...name.matchAll(/\bNeeds (@[\w-]+\/[\w.-]+|[\w.-]+)/g)].map((m) => m[1]));
-}
-const NEEDED = [
-  ...new Set(
-    exampleFiles.flatMap((file) =>
-      neededPackages(JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', file), 'utf8'))),
-    ),
-  ),
-];
+/** The packages some examples need beside Node-RED and this one (Dashboard 2), as their comments say. */
+const NEEDED = [...new Set(readExamples().flatMap((example) => example.needs))];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
