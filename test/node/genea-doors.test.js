@@ -130,6 +130,14 @@ describe('genea-doors (node)', function () {
     assert.equal(genea.count(`GET /v2/customer/${CUSTOMER}/door`), 1);
   });
 
+  it('shows a green status when every door is locked, online and without alarm', async function () {
+    genea.updateDoor('back', { is_locked: true });
+    genea.updateDoor('store', { is_online: true });
+    await loadDoors();
+    await until('all', 1);
+    assert.deepEqual(lastStatus(), { fill: 'green', shape: 'dot', text: '3 doors' });
+  });
+
   it('sends one change per door event: the new state, the previous one and the changed fields', async function () {
     const node = await loadDoors();
     await until('all', 1);
