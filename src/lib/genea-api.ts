@@ -231,8 +231,10 @@ export class SharedResult<T> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(): Promise<T> {
-    if (this.current && (this.settledAt === null || this.now() - this.settledAt < this.keepMs)) return this.current;
+  /** The result, shared while in flight and kept for `keepMs`; `fresh`: not a kept one (one in flight is shared). */
+  get(fresh = false): Promise<T> {
+    const kept = this.settledAt !== null && !fresh && this.now() - this.settledAt < this.keepMs;
+    if (this.current && (this.settledAt === null || kept)) return this.current;
     const current = this.load();
     this.current = current;
     this.settledAt = null;

@@ -36,3 +36,12 @@ export {
   type GeneaLocationRecord,
   type Verification,
 } from './genea-api';
+export {
+  DoorStates,
+  DOOR_FIELDS,
+  countDoors,
+  type DoorState,
+  type DoorChange,
+  type DoorCounts,
+  type DoorField,
+} from './door-state';

@@ -3,10 +3,9 @@
 // real Node-RED process with the packed package installed. With GENEA_SCREENSHOTS=<dir> it also saves the README's
 // screenshots there (`npm run screenshots`).
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const { screenshot } = require('../support/browser');
 const gestures = require('./editor-support');
+const { readExamples } = require('../support/examples');
 
 const { PACKAGE, catalog } = gestures;
 const { demoFlow } = require('../../scripts/demo-flow');
@@ -144,18 +143,10 @@ describe('the editor in a real browser', function () {
   });
 
   it('imports an example through Import > Examples and deploys it without missing types', async function () {
-    // The example that uses the most node types of this package.
-    const examplesDir = path.join(__dirname, '..', '..', 'examples');
-    const [example] = fs
-      .readdirSync(examplesDir)
-      .filter((file) => file.endsWith('.json'))
-      .map((file) => {
-        const flow = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
-        return {
-          name: path.basename(file, '.json'),
-          ours: new Set(flow.map((n) => n.type).filter((t) => types.includes(t))),
-        };
-      })
+    // The example that uses the most node types of this package, of those that need no other package.
+    const [example] = readExamples()
+      .filter(({ needs }) => needs.length === 0)
+      .map(({ name, nodes }) => ({ name, ours: new Set(nodes.map((n) => n.type).filter((t) => types.includes(t))) }))
       .sort((a, b) => b.ours.size - a.ours.size);
     const allTypes = () =>
       page.evaluate(() => {
@@ -225,13 +216,12 @@ describe('the editor in a real browser', function () {
     // Flows written by hand, by the demo and by older versions leave out optional properties: the runtime takes
     // their defaults, so the editor must show no invalid triangle for them. Only an example's config node (and so
     // its receiver) may wait for the user's secret.
-    const examplesDir = path.join(__dirname, '..', '..', 'examples');
+    // An example that needs another package (the door board: Dashboard 2) is checked where that package is installed.
     const flows = [
       { name: 'demo', nodes: demoFlow('browser-demo-secret', PRACTICE), secretIncluded: true },
-      ...fs
-        .readdirSync(examplesDir)
-        .filter((file) => file.endsWith('.json'))
-        .map((file) => ({ name: file, nodes: JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) })),
+      ...readExamples()
+        .filter(({ needs }) => needs.length === 0)
+        .map(({ file, nodes }) => ({ name: file, nodes })),
     ];
     const invalid = await page.evaluate((all) => {
       // The receivers earlier tests added would share paths with these (a conflict the editor rightly shows).

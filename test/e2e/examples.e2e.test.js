@@ -12,6 +12,7 @@ const { Collector } = require('../support/collector');
 const { runSender } = require('../support/sender');
 const { sampleEvent } = require('../../nodes/lib');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
+const { neededPackages, readExamples } = require('../support/examples');
 
 const PACKAGE = 'node-red-contrib-genea-webhooks';
 const SECRET = 'examples-e2e-secret-3f7a';
@@ -22,6 +23,8 @@ const FRONT = '3a9f7c1e-5b2d-4e8a-9c6f-1d3b5a7e9c2f';
 const HQ = '5d1f3c8e-2b7a-4c51-9e0d-8a6f2e4b7c10';
 const PLACEHOLDER_URL = /^(https?):\/\/([a-z-]+)\.example\.invalid(\/.*)$/;
 const exampleFiles = fs.readdirSync(path.resolve(__dirname, '..', '..', 'examples')).filter((f) => f.endsWith('.json'));
+/** The packages some examples need beside Node-RED and this one (Dashboard 2), as their comments say. */
+const NEEDED = [...new Set(readExamples().flatMap((example) => example.needs))];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,7 +96,8 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     });
     // The visitor example's endpoint opens a door only with this token; Node-RED inherits the environment.
     process.env.GENEA_VISITOR_TOKEN = VISITOR_TOKEN;
-    red = await NodeRedProcess.start();
+    // The packages some examples need (Dashboard 2) are installed beside this one, as their comments ask.
+    red = await NodeRedProcess.start({ modules: NEEDED });
     delete process.env.GENEA_VISITOR_TOKEN;
     sender = path.join(red.userDir, 'node_modules', '.bin', 'genea-webhook-send');
 
@@ -146,10 +150,11 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     for (const [name, nodes] of Object.entries(examples)) {
       assert.equal(nodes.filter((node) => node.type === 'tab').length, 1, name);
       assert.ok(nodes.filter((node) => node.type === 'comment').length >= 2, `${name}: comments`);
+      const modules = ['node-red', PACKAGE, ...neededPackages(nodes)];
       for (const node of nodes) {
         if (node.type === 'tab') continue;
         used.add(node.type);
-        assert.ok(['node-red', PACKAGE].includes(moduleOf.get(node.type)), `${name}: ${node.type} is not a core node`);
+        assert.ok(modules.includes(moduleOf.get(node.type)), `${name}: ${node.type} is not a core node`);
         if (node.type === 'http request') assert.match(node.url, PLACEHOLDER_URL, `${name}: placeholder URL`);
       }
       const receivers = nodes.filter((node) => node.type === 'genea-webhook-in');
@@ -194,13 +199,18 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
         'Lockdown: lock hq-roof failed: 422 Door is offline',
       ]);
       await waitForRequests(/^PUT \/v2\/door\/[^/]+\/lock$/, 3);
+      const doorLists = 'GET /v2/customer/customer-examples/door';
       await sleep(300); // time for anything more to arrive
       assert.deepEqual(genea.commands('hq-lobby'), ['lock']);
       assert.deepEqual(genea.commands('hq-garage'), ['lock']);
       assert.deepEqual(genea.commands('hq-roof'), ['lock']);
       assert.deepEqual(genea.commands(FRONT), [], 'already locked');
       assert.deepEqual(genea.commands('branch-door'), [], 'another location');
-      assert.equal(genea.count('GET /v2/customer/customer-examples/door'), 1);
+      // One list of the lockdown's own, beside the one each genea-doors example makes at start.
+      const doorsExamples = Object.values(examples)
+        .flat()
+        .filter((node) => node.type === 'genea-doors').length;
+      assert.equal(genea.count(doorLists), 1 + doorsExamples);
       assert.ok(genea.requests.every((r) => r.authorization === `Bearer ${API_KEY}`));
     });
 
@@ -242,6 +252,20 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
       await waitForRequests(`PUT /v2/door/${FRONT}/quick_unlock`, 3);
       assert.deepEqual(genea.commands(FRONT).slice(before), ['quick_unlock', 'quick_unlock', 'quick_unlock']);
       assert.ok(!red.log.includes(API_KEY), 'the API key is in the Node-RED log');
+    });
+
+    it('doors still unlocked at 18:00: the inject lists the doors again and names the unlocked ones in the chat', async function () {
+      genea.setDoor('hq-garage', { is_locked: false });
+      const unlocked = genea.doors.filter((d) => d.is_locked === false).map((d) => `${d.name} (${d.location_uuid})`);
+      assert.ok(unlocked.length >= 2, unlocked.join());
+      assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex12-evening'))).status, 200);
+      const [message] = await collector.waitFor('/chat/hooks/genea-doors-unlocked', 1);
+      assert.deepEqual(message.body, { text: `Still unlocked at 18:00: ${unlocked.join(', ')}` });
+    });
+
+    it('door board: the dashboard page is served, as the example says', async function () {
+      const page = await red.request('GET', red.url('/dashboard/doors'));
+      assert.equal(page.status, 200);
     });
   });
 

@@ -559,7 +559,7 @@ describe('genea-door and genea-api (node)', function () {
 
     it('listing() of a config node without a key rejects, sending nothing', async function () {
       await loadDoor({ door: 'd1' }, { key: null });
-      await assert.rejects(helper.getNode(apiId).listing(), /Genea API config node: no-key/);
+      await assert.rejects(helper.getNode(apiId).listing(), /has no API key/);
       assert.equal(api.requests.length, 0);
     });
   });

@@ -542,6 +542,12 @@ describe('Genea API client', function () {
       outcome = 'ok';
       gates.shift()();
       assert.equal(await again, 'result 3');
+      const fresh = shared.get(true);
+      assert.equal(loads, 4, 'fresh: a kept result is not used');
+      assert.equal(shared.get(true), fresh, 'fresh: one in flight is shared');
+      gates.shift()();
+      assert.equal(await fresh, 'result 4');
+      assert.equal(await shared.get(), 'result 4', 'and kept for the next caller');
     });
 
     it('SerialQueue forgets a key once its tasks are done', async function () {

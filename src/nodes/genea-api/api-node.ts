@@ -14,9 +14,10 @@ export interface GeneaApiNode extends Node<GeneaApiCredentials> {
   client: GeneaApiClient | null;
   problem: BaseUrlProblem | 'no-key' | null;
   /**
-   * Every door and location of the key's customer, for pickers and other nodes: one listing in flight per config node,
-   * shared by every caller, its result kept for 30 s, a failure not kept. Locations are empty when
-   * the key may not read them. Rejects with a GeneaApiError, or a plain Error while `client` is null.
+   * Every door and location of the key's customer, for pickers and other nodes: one listing in flight per config
+   * node, shared by every caller, its result kept for 30 s (not used when `fresh`), a failure not kept. Locations
+   * are empty when the key may not read them. Rejects with a GeneaApiError, or an Error saying why there is no
+   * client.
    */
-  listing(): Promise<{ doors: GeneaDoorRecord[]; locations: GeneaLocationRecord[] }>;
+  listing(fresh?: boolean): Promise<{ doors: GeneaDoorRecord[]; locations: GeneaLocationRecord[] }>;
 }

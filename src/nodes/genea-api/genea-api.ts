@@ -67,8 +67,10 @@ export = function registerGeneaApi(RED: NodeAPI): void {
         const [doors, locations] = await Promise.all([client.listDoors(), client.listLocations().catch(() => [])]);
         return { doors, locations };
       }, LISTING_KEPT_MS);
-    this.listing = () =>
-      listing ? listing.get() : Promise.reject(new Error(`Genea API config node: ${this.problem ?? 'no-key'}`));
+    this.listing = (fresh = false) =>
+      listing
+        ? listing.get(fresh)
+        : Promise.reject(new Error(RED._(`genea-api.errors.${this.problem ?? 'no-key'}`, { url: this.baseUrl })));
     if (this.problem === 'invalid' || this.problem === 'insecure') {
       this.error(RED._(`genea-api.errors.${this.problem}`, { url: this.baseUrl }));
     }
