@@ -11,6 +11,7 @@ declare global {
   const geneaLib: {
     readonly 'source-allow-list': typeof import('../lib/source-allow-list');
     readonly 'base-url': typeof import('../lib/base-url');
+    readonly 'stored-credential': typeof import('../lib/stored-credential');
   };
 }
 export {};

@@ -214,9 +214,9 @@ describe('the editor in a real browser', function () {
 
   it('loads the demo and every example with every node valid (optional properties may be missing)', async function () {
     // Flows written by hand, by the demo and by older versions leave out optional properties: the runtime takes
-    // their defaults, so the editor must show no invalid triangle for them. Only an example's config node (and so
-    // its receiver) may wait for the user's secret.
-    // An example that needs another package (the door board: Dashboard 2) is checked where that package is installed.
+    // their defaults, so the editor must show no invalid triangle for them. Only an example's config nodes (and so
+    // its receivers and door nodes) may wait for the user's secret or API key. An example that needs another
+    // package (the door board: Dashboard 2) is checked where that package is installed.
     const flows = [
       { name: 'demo', nodes: demoFlow('browser-demo-secret', PRACTICE), secretIncluded: true },
       ...readExamples()
@@ -232,12 +232,18 @@ describe('the editor in a real browser', function () {
         for (const node of imported.nodes) {
           RED.editor.validateNode(node);
           if (node.valid) continue;
-          if (node.type === 'genea-config' && !secretIncluded) continue;
+          if (['genea-config', 'genea-api'].includes(node.type) && !secretIncluded) continue;
           const properties = Object.entries(node._def.defaults)
             .filter(([prop, def]) => def.validate && def.validate.call(node, node[prop], {}) !== true)
             .map(([prop]) => prop);
-          // A receiver is invalid while its config node waits for the secret too.
-          if (!secretIncluded && properties.join() === 'config' && RED.nodes.node(node.config)?.valid === false)
+          // A receiver (a door node) is invalid while its config node waits for the secret (the API key) too.
+          const [configProperty] = properties;
+          if (
+            !secretIncluded &&
+            properties.length === 1 &&
+            ['config', 'api'].includes(configProperty) &&
+            RED.nodes.node(node[configProperty])?.valid === false
+          )
             continue;
           found.push(`${name}: ${node.type} ${node.name || node.id} (${properties.join(', ') || 'credentials'})`);
         }

@@ -15,43 +15,10 @@
   // The runtime's own rule (src/lib/base-url.ts): https anywhere, plain http to loopback only, no query or fragment.
   const { checkBaseUrl } = geneaLib['base-url'];
 
-  /** What Node-RED puts into a password input that stands for the stored value, unchanged. */
-  const STORED = '__PWRD__';
-
-  const TYPE = 'genea-api';
-  type ApiConfigNode = { id: string; type: string; users?: object[]; credentials?: Partial<ApiCredentials> };
-  /**
-   * Whether each config node has a key, as last known: from Node-RED's credentials endpoint (which reports
-   * `has_apiKey`, never the key) for nodes loaded or imported without credentials, else from what the dialog set.
-   * Node-RED keeps a node's `credentials` only until the next deploy, so the last answer is remembered here.
-   */
-  const keyKnown: Record<string, boolean> = {};
-  /** The config node whose dialog is open: its API key field is checked there, not its name. */
-  let editing: string | null = null;
-
-  function hasKey(node: ApiConfigNode): boolean | undefined {
-    const creds = node.credentials;
-    if (creds && ('has_apiKey' in creds || 'apiKey' in creds)) {
-      const typed = creds.apiKey;
-      keyKnown[node.id] =
-        typeof typed === 'string' && typed !== STORED ? typed.trim() !== '' : creds.has_apiKey === true;
-    }
-    return keyKnown[node.id];
-  }
-
-  /** Validates `node` and the door nodes using it again once the server said whether it holds a key. */
-  function learnKeyState(node: ApiConfigNode): void {
-    if (node.type !== TYPE || hasKey(node) !== undefined) return;
-    $.getJSON(`credentials/${TYPE}/${encodeURIComponent(node.id)}`)
-      .done((creds: { has_apiKey?: boolean }) => {
-        if (hasKey(node) !== undefined) return;
-        keyKnown[node.id] = creds.has_apiKey === true;
-        for (const target of [node, ...(node.users ?? [])]) RED.editor.validateNode(target);
-        RED.view.redraw(true);
-      })
-      .fail(() => undefined); // Not permitted or gone: no triangle rather than a wrong one.
-  }
-  RED.events.on('nodes:add', learnKeyState);
+  const { StoredCredential, STORED_PASSWORD: STORED } = geneaLib['stored-credential'];
+  /** Whether each config node has a key: without one it is invalid, and so is every door node using it. */
+  const apiKey = new StoredCredential('genea-api', 'apiKey', { getJSON: (url) => $.getJSON(url), RED });
+  RED.events.on('nodes:add', apiKey.learn);
 
   RED.nodes.registerType<{ name: string; baseUrl: string; credentials?: ApiCredentials }, ApiCredentials>('genea-api', {
     category: 'config',
@@ -60,8 +27,7 @@
       name: {
         value: '',
         validate: function (_value: string, opt) {
-          const valid = editing === this.id || hasKey(this) !== false;
-          return valid || (opt ? this._('genea-api.validation.noKey') : false);
+          return apiKey.valid(this) || (opt ? this._('genea-api.validation.noKey') : false);
         },
       },
       baseUrl: {
@@ -91,7 +57,7 @@
       return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function () {
-      editing = this.id;
+      apiKey.editing = this.id;
       const t = (key: string, values?: Record<string, string>): string => this._(key, values);
       const nodeId = this.id;
       const keyInput = $('#node-config-input-apiKey');
@@ -152,10 +118,10 @@
       });
     },
     oneditsave: function () {
-      editing = null;
+      apiKey.editing = null;
     },
     oneditcancel: function () {
-      editing = null;
+      apiKey.editing = null;
     },
   });
 })();
