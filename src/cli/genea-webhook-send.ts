@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { GeneaEvent } from '../lib/event';
 import { SAMPLE_EVENT_TYPES, sampleEvent, type SampleEventType } from '../lib/sample-events';
-import { withSampleDetails, type SampleDetails } from '../lib/sample-details';
+import { todayAt, withSampleDetails, type SampleDetails } from '../lib/sample-details';
 import { signBody } from '../lib/signature';
 
 const COMMAND = 'genea-webhook-send';
@@ -33,15 +34,16 @@ Who, where and when, for a sample event (with --event; a name always gets the sa
   --location <name> the location, e.g. Berlin (default: Headquarters)
   --timezone <IANA> the location's time zone, e.g. Europe/Berlin (default: America/New_York)
   --door <name>     the door, e.g. 'Back Door' (default: Main Entrance)
-  --time <ISO>      the event's event_time, with Z or an offset, e.g. 2026-12-01T08:30:00-05:00
-                    (default: now)
+  --time <time>     the event's event_time: a time of today such as 08:55 (or 08:55:30), local
+                    to the event's location (its --timezone, default America/New_York), or an
+                    ISO 8601 time with Z or an offset, e.g. 2026-12-01T08:30:00-05:00 (default: now)
   -h, --help        show this help
 
 Prints the status and reason of each answer. Exit status: 0 when every answer is 2xx,
 1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments.
 
 Example: ${COMMAND} --url http://127.0.0.1:1880/genea --secret "$GENEA_SECRET" \\
-           --event access.granted --user 'Grace Hopper' --time 2026-12-01T08:30:00-05:00
+           --event access.granted --user 'Grace Hopper' --time 08:30
 `;
 
 const DETAIL_OPTIONS = ['user', 'location', 'timezone', 'door', 'time'] as const;
@@ -132,17 +134,27 @@ function parseCommandLine(args: string[]): Delivery | 'help' {
   if (!isSampleEventType(type)) {
     throw new UsageError(`unknown --event ${type}; one of ${SAMPLE_EVENT_TYPES.join(', ')}`);
   }
-  const event = withSampleDetails(sampleEvent(type), sampleDetails(options));
+  const sample = sampleEvent(type);
+  const event = withSampleDetails(sample, sampleDetails(options, sampleTimeZone(sample)));
   const body = Buffer.from(options.pretty ? JSON.stringify(event, null, 2) : JSON.stringify(event), 'utf8');
   return { url, secret, body, label: `${type} event ${event.uuid} (${body.length} bytes)`, repeat, print };
 }
 
-/** --user, --location, --timezone, --door and --time, checked. */
-function sampleDetails(options: Partial<Record<(typeof DETAIL_OPTIONS)[number], string>>): SampleDetails {
+/** The time zone of a sample event's location, in which --time HH:MM is meant (unless --timezone changes it). */
+function sampleTimeZone(event: GeneaEvent): string {
+  const [place] = Array.isArray(event.location) ? event.location : [event.location];
+  return typeof place?.timezone === 'string' ? place.timezone : 'UTC';
+}
+
+/** --user, --location, --timezone, --door and --time, checked; --time HH:MM is today in the event's time zone. */
+function sampleDetails(
+  options: Partial<Record<(typeof DETAIL_OPTIONS)[number], string>>,
+  eventTimeZone: string,
+): SampleDetails {
   for (const name of DETAIL_OPTIONS) {
     if (options[name] !== undefined && options[name].trim() === '') throw new UsageError(`--${name} is empty`);
   }
-  const { timezone, time } = options;
+  const { timezone } = options;
   if (timezone !== undefined) {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: timezone });
@@ -150,9 +162,11 @@ function sampleDetails(options: Partial<Record<(typeof DETAIL_OPTIONS)[number], 
       throw new UsageError(`--timezone ${timezone} is not an IANA time zone such as Europe/Berlin`);
     }
   }
+  const time =
+    options.time === undefined ? undefined : (todayAt(options.time, timezone ?? eventTimeZone) ?? options.time);
   if (time !== undefined && (!ISO_TIME.test(time) || Number.isNaN(Date.parse(time)))) {
     throw new UsageError(
-      `--time ${time} is not an ISO 8601 time with Z or an offset, such as 2026-12-01T08:30:00-05:00`,
+      `--time ${time} is neither a time of today such as 08:55 nor an ISO 8601 time with Z or an offset, such as 2026-12-01T08:30:00-05:00`,
     );
   }
   const { user, location, door } = options;

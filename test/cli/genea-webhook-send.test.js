@@ -185,8 +185,12 @@ describe('genea-webhook-send', function () {
       [['--url', target, '--secret', SECRET, '--file', __filename, '--user', 'Bea'], /--user applies to --event/],
       [['--url', target, '--secret', SECRET, '--file', __filename, '--time', 'x'], /--time applies to --event/],
       [['--url', target, '--secret', SECRET, '--timezone', 'Mars/Base'], /--timezone Mars\/Base is not an IANA/],
-      [['--url', target, '--secret', SECRET, '--time', '2026-12-01T08:30'], /--time 2026-12-01T08:30 is not an ISO/],
-      [['--url', target, '--secret', SECRET, '--time', '2026-13-45T08:30Z'], /is not an ISO 8601 time/],
+      [
+        ['--url', target, '--secret', SECRET, '--time', '2026-12-01T08:30'],
+        /--time 2026-12-01T08:30 is neither a time of today such as 08:55 nor an ISO 8601 time/,
+      ],
+      [['--url', target, '--secret', SECRET, '--time', '2026-13-45T08:30Z'], /nor an ISO 8601 time/],
+      [['--url', target, '--secret', SECRET, '--time', '25:00'], /--time 25:00 is neither a time of today/],
       [['--url', target, '--secret', SECRET, '--user', ' '], /--user is empty/],
       [['--url', target, '--secret', SECRET, '--print', '--repeat', '2'], /--print and --repeat exclude each other/],
     ];
@@ -244,6 +248,28 @@ describe('genea-webhook-send', function () {
     assert.equal(other.user.name, 'Bea Brown');
     assert.equal(other.location.name, 'Headquarters', 'unchanged without --location');
     assert.match(first.user.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it("--time HH:MM is that time of today at the event's location, in its time zone", async function () {
+    const today = (zone) => new Date().toLocaleDateString('en-CA', { timeZone: zone });
+    const daysBefore = [today('America/New_York'), today('Europe/Berlin')];
+    assert.equal((await runSender(['--url', url(), '--secret', SECRET, '--time', '08:55'])).code, 0);
+    const berlin = ['--location', 'Berlin', '--timezone', 'Europe/Berlin', '--time', '07:30:15'];
+    assert.equal(
+      (await runSender(['--url', url(), '--secret', SECRET, '--event', 'access.denied', ...berlin])).code,
+      0,
+    );
+    const daysAfter = [today('America/New_York'), today('Europe/Berlin')];
+    const [newYork, inBerlin] = collector.on('/genea').map((request) => request.body.event_time);
+    for (const [i, [time, zone, local]] of [
+      [newYork, 'America/New_York', '08:55:00'],
+      [inBerlin, 'Europe/Berlin', '07:30:15'],
+    ].entries()) {
+      assert.match(time, new RegExp(`^\\d{4}-\\d{2}-\\d{2}T${local}[+-]\\d{2}:\\d{2}$`));
+      assert.ok([daysBefore[i], daysAfter[i]].includes(time.slice(0, 10)), `${time}: today in ${zone}`);
+      const shown = new Date(time).toLocaleString('en-CA', { timeZone: zone, hourCycle: 'h23' });
+      assert.equal(shown, `${time.slice(0, 10)}, ${local}`, `${time} is ${local} in ${zone}`);
+    }
   });
 
   it('--print prints the signed request, headers and body, and sends nothing', async function () {

@@ -36,6 +36,20 @@ async function waitForLines(file, count) {
   }
 }
 
+/** `check()`'s first truthy answer, polled; rejects after 10 s naming `what`. */
+async function waitUntil(what, check) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const answer = check();
+    if (answer) return answer;
+    if (Date.now() > deadline) throw new Error(`waited 10 s for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The local date `YYYY-MM-DD` in `timeZone` at `ms`. */
+const today = (timeZone, ms) => new Date(ms).toLocaleDateString('en-CA', { timeZone });
+
 /** A UTC day `daysAgo` before today at `time` (between 12:00 and 20:00 UTC: the same date in New York). */
 function at(daysAgo, time) {
   const day = new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
@@ -379,6 +393,7 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
   describe('comments', function () {
     it("their comments' sender commands work as written, in the user dir, with every option they show", async function () {
       this.timeout(240_000); // some twenty runs of npx
+      const started = Date.now();
       for (const [name, nodes] of Object.entries(examples)) {
         if (!nodes.some((node) => node.type === 'genea-webhook-in')) continue; // nothing to send to
         const info = nodes.map((node) => node.info ?? '').find((text) => text.includes('Try it without Genea'));
@@ -402,6 +417,28 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
           assert.match(run.stdout, /200 Accepted|^POST /m, `${name}: ${extra}`);
         }
       }
+      // Their times are of today, so the arrivals they send are firsts whenever they are run, after any other day's.
+      const todays = (zone) => [...new Set([today(zone, started), today(zone, Date.now())])];
+      const arrivals = path.join(dir, 'genea-arrivals.csv');
+      for (const [user, time] of [
+        ['Grace Hopper', '08:55:00'],
+        ['Bea Brown', '09:10:00'],
+      ]) {
+        const rows = await waitUntil(`a CSV row for ${user}`, () => {
+          const lines = fs.readFileSync(arrivals, 'utf8').split('\n');
+          return lines.filter((line) => line.includes(`,${time},${user},`)).length > 0 && lines;
+        });
+        const row = rows.find((line) => line.includes(`,${time},${user},`));
+        assert.ok(todays('America/New_York').includes(row.slice(0, 10)), row);
+      }
+      const brews = await waitUntil('a brew in Berlin', () => {
+        const calls = collector.on('/coffee/brew').filter((call) => call.body.location === 'Berlin');
+        return calls.length > 0 && calls;
+      });
+      assert.deepEqual(
+        brews.map((call) => call.body),
+        [{ brew: 'coffee', location: 'Berlin', for: 'Aaron Arnold' }],
+      );
     });
 
     it("name the dialog's fields as the dialog does", function () {
