@@ -127,6 +127,8 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
 
     const flows = Object.values(examples)
       .flat()
+      // The door examples share one Genea API config node, as the editor's import keeps one.
+      .filter((node, index, all) => all.findIndex((other) => other.id === node.id) === index)
       .map((node) => {
         const copy = structuredClone(node);
         if (copy.type === 'genea-config') copy.credentials = { secret: SECRET };
@@ -252,9 +254,30 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
         JSON.parse(failed.text).error,
         `quick_unlock ${FRONT} failed: 500 Internal error – not repeated, as the door may have opened`,
       );
-      assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex11-button'))).status, 200);
-      await waitForRequests(`PUT /v2/door/${FRONT}/quick_unlock`, 3);
-      assert.deepEqual(genea.commands(FRONT).slice(before), ['quick_unlock', 'quick_unlock', 'quick_unlock']);
+      // The inject button's path has no caller to answer: its result, a failure included, goes to its debug node.
+      const editor = await red.watchEditor();
+      const buttonResults = () =>
+        editor.messages
+          .filter((m) => m.topic === 'debug' && m.data.id === 'genea-ex11-button-result')
+          .map((m) => JSON.parse(m.data.msg));
+      try {
+        assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex11-button'))).status, 200);
+        await waitUntil('the button opened the door', () => buttonResults().length === 1);
+        genea.answerNext(`PUT /v2/door/${FRONT}/quick_unlock`, {
+          status: 422,
+          body: { meta: { message: 'Door is offline' } },
+        });
+        assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex11-button'))).status, 200);
+        await waitUntil('the button reported the failure', () => buttonResults().length === 2);
+      } finally {
+        editor.close();
+      }
+      const [buttonOpened, buttonFailed] = buttonResults();
+      assert.deepEqual(buttonOpened, { opened: true, door: FRONT, message: 'Quick grant sent' });
+      assert.equal(buttonFailed.opened, false);
+      assert.match(buttonFailed.error, new RegExp(`^quick_unlock ${FRONT} failed: 422 Door is offline`));
+      assert.deepEqual(genea.commands(FRONT).slice(before), Array(4).fill('quick_unlock'));
+      assert.doesNotMatch(red.log, /No response object/);
       assert.ok(!red.log.includes(API_KEY), 'the API key is in the Node-RED log');
     });
   });
