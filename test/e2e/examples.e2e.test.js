@@ -412,7 +412,70 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.split(',')[0])), row);
   });
 
+  it('pass rejected deliveries to an outbound call only through a rate limit that drops the rest', function () {
+    // Anyone can send unsigned requests: each would otherwise become one outbound call (a chat alert, a log POST).
+    const outbound = ['http request', 'tcp out', 'udp out', 'websocket out', 'mqtt out', 'e-mail'];
+    let checked = 0;
+    for (const [name, nodes] of Object.entries(examples)) {
+      const byId = new Map(nodes.map((node) => [node.id, node]));
+      const unlimited = [];
+      const walk = (id, limited, seen) => {
+        const node = byId.get(id);
+        if (!node || seen.has(id)) return;
+        const limits = node.type === 'delay' && node.pauseType === 'rate' && node.drop === true;
+        if (outbound.includes(node.type)) {
+          checked++;
+          if (!limited && !limits) unlimited.push(node.name || node.id);
+        }
+        for (const next of (node.wires ?? []).flat()) walk(next, limited || limits, new Set([...seen, id]));
+      };
+      for (const receiver of nodes.filter((node) => node.type === 'genea-webhook-in')) {
+        for (const id of receiver.wires[1] ?? []) walk(id, false, new Set());
+      }
+      assert.deepEqual(unlimited, [], `${name}: rejected deliveries reach these without a rate limit`);
+      const commented = nodes.some((node) => node.type === 'comment' && /unsigned requests/.test(node.name));
+      if (checked > 0) assert.ok(commented, `${name}: a comment says why output 2 is rate-limited`);
+      checked = 0;
+    }
+  });
+
   // After the examples' own checks (a suite's tests run before its child suites): these send more events.
+  describe('rejected deliveries in a burst', function () {
+    it('500 unsigned POSTs to example 06 make at most as many chat alerts as its rate limit allows', async function () {
+      this.timeout(120_000);
+      const limit = examples['06-alert-denied-anti-passback'].find((node) => node.type === 'delay');
+      const unitMs = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 }[limit.rateUnits];
+      const intervalMs = (Number(limit.nbRateUnits) * unitMs) / Number(limit.rate);
+      const chat = '/chat/hooks/genea-alerts';
+      const before = collector.on(chat).length;
+      const started = Date.now();
+      const statuses = [];
+      for (let batch = 0; batch < 20; batch++) {
+        const answers = await Promise.all(
+          Array.from({ length: 25 }, () =>
+            red.request('POST', red.url('/genea-alerts'), {
+              headers: { 'Content-Type': 'application/json' },
+              body: '{"uuid":"not-signed"}',
+            }),
+          ),
+        );
+        statuses.push(...answers.map((answer) => answer.status));
+      }
+      assert.deepEqual([...new Set(statuses)], [401]);
+      assert.equal(statuses.length, 500);
+      // The sentinel: a signed denial sent after the burst reaches the same chat node after every rejection did.
+      await send('/genea-alerts', ['--event', 'access.denied']);
+      const after = await waitUntil('the denial alert after the burst', () => {
+        const posts = collector.on(chat).slice(before);
+        return posts.some((post) => post.body.text.startsWith('Access denied')) && posts;
+      });
+      const elapsedMs = Date.now() - started;
+      const rejected = after.filter((post) => post.body.text.startsWith('Genea webhook rejected a delivery'));
+      const allowed = 1 + Math.floor(elapsedMs / intervalMs);
+      assert.ok(rejected.length <= allowed, `${rejected.length} alerts for 500 rejections in ${elapsedMs} ms`);
+    });
+  });
+
   describe('comments', function () {
     it("their comments' sender commands work as written, in the user dir, with every option they show", async function () {
       this.timeout(240_000); // some twenty runs of npx
