@@ -6,6 +6,7 @@
  * 2 for bad arguments.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GeneaEvent } from '../lib/event';
 import { SAMPLE_EVENT_TYPES, sampleEvent, type SampleEventType } from '../lib/sample-events';
@@ -38,6 +39,7 @@ Who, where and when, for a sample event (with --event; a name always gets the sa
                     to the event's location (its --timezone, default America/New_York), or an
                     ISO 8601 time with Z or an offset, e.g. 2026-12-01T08:30:00-05:00 (default: now)
   -h, --help        show this help
+  --version         print the version of this command (the package's)
 
 Prints the status and reason of each answer. Exit status: 0 when every answer is 2xx,
 1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments.
@@ -66,7 +68,7 @@ function isSampleEventType(value: string): value is SampleEventType {
   return (SAMPLE_EVENT_TYPES as readonly string[]).includes(value);
 }
 
-function parseCommandLine(args: string[]): Delivery | 'help' {
+function parseCommandLine(args: string[]): Delivery | 'help' | 'version' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -87,14 +89,24 @@ function parseCommandLine(args: string[]): Delivery | 'help' {
         door: { type: 'string' },
         time: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
+      tokens: true,
     });
   } catch (err) {
     // parseArgs explains unknown options, missing values and stray arguments; keep its first sentence.
     throw new UsageError(err instanceof Error ? err.message.split('. ')[0] : String(err));
   }
+  // parseArgs keeps the last of an option given twice: a second --event would silently replace the first.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once`);
+    seen.add(token.name);
+  }
   const options = parsed.values;
   if (options.help) return 'help';
+  if (options.version) return 'version';
 
   if (options.url === undefined) throw new UsageError('--url is required');
   let url: URL;
@@ -187,15 +199,27 @@ function printRequest(delivery: Delivery): void {
   process.stdout.write('\n');
 }
 
-/** The answer's reason text on one short line (a receiver may answer with a whole HTML page). */
-function reasonOf(text: string, statusText: string): string {
-  const line = text.replace(/\s+/g, ' ').trim() || statusText;
+/**
+ * The answer's reason on one short line. A receiver answers with a short text; an HTML page (a 404 of another
+ * server, a proxy's error page) is not one, and only its size is told.
+ */
+function reasonOf(res: Response, text: string): string {
+  const html = /^text\/html/i.test(res.headers.get('content-type') ?? '') || /^\s*(<!doctype html|<html)/i.test(text);
+  if (html) {
+    const page = `${res.statusText || 'an answer'}: an HTML page (${Buffer.byteLength(text)} bytes), not a Genea receiver's answer`;
+    return res.status === 404 ? `${page}; is the path in --url right?` : page;
+  }
+  const line = text.replace(/\s+/g, ' ').trim() || res.statusText;
   return line.length > MAX_REASON_CHARS ? `${line.slice(0, MAX_REASON_CHARS)}…` : line;
 }
 
-function networkProblem(err: unknown): string {
+function networkProblem(err: unknown, url: URL): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${ANSWER_TIMEOUT_MS / 1000} s`;
-  const cause = err instanceof Error ? (err.cause as { message?: unknown } | undefined) : undefined;
+  const cause = err instanceof Error ? (err.cause as { message?: unknown; code?: unknown } | undefined) : undefined;
+  // OpenSSL's own text for a TLS handshake with a plain-HTTP server says nothing a user can act on.
+  if (typeof cause?.code === 'string' && /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(cause.code)) {
+    return `${url.host} does not answer in TLS: is it a plain http:// server? (${cause.code})`;
+  }
   if (cause && typeof cause.message === 'string') return cause.message;
   return err instanceof Error ? err.message : String(err);
 }
@@ -218,17 +242,17 @@ async function send(delivery: Delivery): Promise<boolean> {
       });
       text = await res.text();
     } catch (err) {
-      console.error(`${prefix}could not deliver to ${delivery.url.href}: ${networkProblem(err)}`);
+      console.error(`${prefix}could not deliver to ${delivery.url.href}: ${networkProblem(err, delivery.url)}`);
       return false;
     }
-    console.log(`${prefix}${res.status} ${reasonOf(text, res.statusText)}`);
+    console.log(`${prefix}${res.status} ${reasonOf(res, text)}`);
     allOk &&= res.ok;
   }
   return allOk;
 }
 
 async function main(): Promise<number> {
-  let delivery: Delivery | 'help';
+  let delivery: Delivery | 'help' | 'version';
   try {
     delivery = parseCommandLine(process.argv.slice(2));
   } catch (err) {
@@ -238,6 +262,14 @@ async function main(): Promise<number> {
   }
   if (delivery === 'help') {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (delivery === 'version') {
+    // The package's manifest, two levels up from nodes/cli/ in the package as in a built checkout.
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    console.log(`${COMMAND} ${manifest.version}`);
     return 0;
   }
   if (delivery.print) {

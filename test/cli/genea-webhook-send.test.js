@@ -3,6 +3,7 @@
 // signatures are checked with openssl, classification with the package's own core.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { Collector } = require('../support/collector');
@@ -129,6 +130,59 @@ describe('genea-webhook-send', function () {
     assert.match(run.stderr, new RegExp(`could not deliver to ${closed}: connect ECONNREFUSED`));
   });
 
+  it('--version prints the package version and exits 0', async function () {
+    const run = await runSender(['--version']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `genea-webhook-send ${require('../../package.json').version}\n`);
+  });
+
+  it('tells an HTML page (a 404 of another server) by its status and one short line, not the page', async function () {
+    const page = `<!DOCTYPE html>\n<html><head><title>Error</title></head><body>${'<p>Cannot POST /genea</p>\n'.repeat(200)}</body></html>`;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const status = req.url === '/missing' ? 404 : 502;
+        res
+          .writeHead(status, { 'Content-Type': req.url === '/bare' ? 'text/plain' : 'text/html; charset=utf-8' })
+          .end(page);
+      });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${server.address().port}`;
+    try {
+      const missing = await runSender(['--url', `${base}/missing`, '--secret', SECRET]);
+      assert.equal(missing.code, 1);
+      const lines = missing.stdout.trimEnd().split('\n');
+      assert.equal(lines.length, 2, missing.stdout);
+      assert.equal(
+        lines[1],
+        `404 Not Found: an HTML page (${Buffer.byteLength(page)} bytes), not a Genea receiver's answer; is the path in --url right?`,
+      );
+      // Told by its content too, whatever the content type says; another status, no hint at the path.
+      const bare = await runSender(['--url', `${base}/bare`, '--secret', SECRET]);
+      assert.equal(bare.code, 1);
+      assert.match(bare.stdout, /\n502 Bad Gateway: an HTML page \(\d+ bytes\), not a Genea receiver's answer\n$/);
+      assert.doesNotMatch(missing.stdout + bare.stdout, /Cannot POST|<html/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says in one line that an https:// URL points at a plain-HTTP server', async function () {
+    const plain = url().replace(/^http:/, 'https:');
+    const run = await runSender(['--url', plain, '--secret', SECRET]);
+    assert.equal(run.code, 1);
+    const host = new URL(plain).host.replace(/[.]/g, '\\.');
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `^could not deliver to ${plain.replace(/[.]/g, '\\.')}: ${host} does not answer in TLS: ` +
+          'is it a plain http:// server\\? \\(ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)\\)\\n$',
+      ),
+    );
+    assert.doesNotMatch(run.stderr, /ssl3_get_record|openssl/);
+  });
+
   describe('over HTTPS', function () {
     let tlsCollector;
     let caFile;
@@ -192,6 +246,12 @@ describe('genea-webhook-send', function () {
       [['--url', target, '--secret', SECRET, '--time', '2026-13-45T08:30Z'], /nor an ISO 8601 time/],
       [['--url', target, '--secret', SECRET, '--time', '25:00'], /--time 25:00 is neither a time of today/],
       [['--url', target, '--secret', SECRET, '--user', ' '], /--user is empty/],
+      [
+        ['--url', target, '--secret', SECRET, '--event', 'access.granted', '--event', 'access.denied'],
+        /--event is given more than once/,
+      ],
+      [['--url', target, '--secret', SECRET, '--url', target], /--url is given more than once/],
+      [['--url', target, '--secret', SECRET, '--time=08:00', '--time', '09:00'], /--time is given more than once/],
       [['--url', target, '--secret', SECRET, '--print', '--repeat', '2'], /--print and --repeat exclude each other/],
     ];
     for (const [args, message] of cases) {
@@ -303,6 +363,7 @@ describe('genea-webhook-send', function () {
       '--timezone',
       '--door',
       '--time',
+      '--version',
       'GENEA_SECRET',
     ]) {
       assert.ok(run.stdout.includes(option), option);

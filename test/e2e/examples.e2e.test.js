@@ -412,6 +412,13 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.split(',')[0])), row);
   });
 
+  it("the installed genea-webhook-send tells the installed package's version", async function () {
+    const run = await runSender(['--version'], { command: sender });
+    assert.equal(run.code, 0, run.stderr);
+    const installed = path.join(red.userDir, 'node_modules', PACKAGE, 'package.json');
+    assert.equal(run.stdout, `genea-webhook-send ${JSON.parse(fs.readFileSync(installed, 'utf8')).version}\n`);
+  });
+
   it('pass rejected deliveries to an outbound call only through a rate limit that drops the rest', function () {
     // Anyone can send unsigned requests: each would otherwise become one outbound call (a chat alert, a log POST).
     const outbound = ['http request', 'tcp out', 'udp out', 'websocket out', 'mqtt out', 'e-mail'];
