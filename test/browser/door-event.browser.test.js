@@ -157,6 +157,7 @@ describe('the door-event filter in a real browser', function () {
     assert.ok(tray.width <= 600, `the dialog is ${tray.width} px wide`);
     assert.ok(tip.right <= tray.right, `the tip ends at ${tip.right}, the dialog at ${tray.right}`);
     await page.click('#node-dialog-cancel');
+    await page.waitForSelector('#node-dialog-cancel', { state: 'detached' });
 
     // The resource-change dialog's long German label keeps clear of its checkboxes.
     const resourceChange = await dropFromPalette(page, 'genea-resource-change', 240, 260);
@@ -175,6 +176,7 @@ describe('the door-event filter in a real browser', function () {
       `"${strings.label.resourceTypes}" ends at ${labelRight}, the boxes start at ${choicesLeft}`,
     );
     await page.click('#node-dialog-cancel');
+    await page.waitForSelector('#node-dialog-cancel', { state: 'detached' });
 
     // The help sidebar of the selected node (ctrl-g h), in German.
     await nodeShape(page, nodeId).click();
