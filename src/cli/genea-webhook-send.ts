@@ -42,7 +42,8 @@ Who, where and when, for a sample event (with --event; a name always gets the sa
   --version         print the version of this command (the package's)
 
 Prints the status and reason of each answer. Exit status: 0 when every answer is 2xx,
-1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments.
+1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments (an
+option given twice included).
 
 Example: ${COMMAND} --url http://127.0.0.1:1880/genea --secret "$GENEA_SECRET" \\
            --event access.granted --user 'Grace Hopper' --time 08:30
