@@ -9,6 +9,9 @@ import type { GeneaSummary } from './event';
 /** A local calendar day, `YYYY-MM-DD`: ISO order, so string order is day order. */
 export type LocalDay = string;
 
+/** What the memory says of an event: a first of its day, another of a day that had its first, or of an older day. */
+export type FirstOfDayVerdict = 'first' | 'repeat' | 'older-day';
+
 /** What the memory looks like in the node's context (plain JSON). */
 export interface DayTrackerState {
   version: 1;
@@ -138,12 +141,15 @@ export class DayTracker {
     return this.firsts.size;
   }
 
-  /** True when `day` is a new day for `key` (and remembers it); false when `key` had its first on `day` or later. */
-  claimFirst(key: string, day: LocalDay): boolean {
+  /**
+   * `first` when `day` is a new day for `key` (and remembers it); `repeat` when `key` already had its first on `day`;
+   * `older-day` when `key` had its first on a later day, or `day` is older than the memory covers.
+   */
+  claim(key: string, day: LocalDay): FirstOfDayVerdict {
     // A day older than the memory covers cannot be judged: it is not a new first.
-    if (this.latest !== null && day < previousDay(this.latest, DAYS_KEPT_BEFORE_LATEST)) return false;
+    if (this.latest !== null && day < previousDay(this.latest, DAYS_KEPT_BEFORE_LATEST)) return 'older-day';
     const last = this.firsts.get(key);
-    if (last !== undefined && last >= day) return false;
+    if (last !== undefined && last >= day) return last === day ? 'repeat' : 'older-day';
     // Re-inserting keeps the map in order of claims, oldest first, for the cap.
     this.firsts.delete(key);
     this.firsts.set(key, day);
@@ -152,7 +158,7 @@ export class DayTracker {
       this.prune();
     }
     while (this.firsts.size > this.maxKeys) this.firsts.delete(this.firsts.keys().next().value as string);
-    return true;
+    return 'first';
   }
 
   toJSON(): DayTrackerState {

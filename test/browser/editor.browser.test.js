@@ -194,6 +194,52 @@ describe('the editor in a real browser', function () {
     assert.doesNotMatch(red.log, /Waiting for missing types|Missing node modules/);
   });
 
+  it('imports the door examples side by side with one Genea API config node, whichever way the conflict is met', async function () {
+    // The test before imported 09, which has the most node types (ties go to the first file); 10 and 11 bring the same
+    // `Genea API` config node, which Node-RED reports as already existing. Import copy keeps the one there is, and so
+    // does View nodes, which leaves a conflicting config node unticked.
+    const importExample = async (name) => {
+      await page.click('#red-ui-header-button-sidemenu');
+      await page.click('#menu-item-import');
+      await page.click('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples');
+      const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      await library.getByText(PACKAGE, { exact: true }).click();
+      await library.getByText(name, { exact: true }).click();
+      await page.click('#red-ui-clipboard-dialog-ok');
+    };
+    const placeImported = async () => {
+      const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+      await page.mouse.move(chart.x + 300, chart.y + 400, { steps: 5 });
+      await page.mouse.click(chart.x + 300, chart.y + 400);
+    };
+    const tabs = () => page.evaluate(() => RED.nodes.filterNodes({ type: 'genea-door' }).map((n) => n.z));
+    const doorsBefore = (await tabs()).length;
+    assert.ok(doorsBefore >= 2, 'example 09 is there');
+
+    await importExample('10-front-door-open-for-the-day');
+    const notification = page.locator('.red-ui-notification').filter({ hasText: 'already exist' });
+    await notification.getByRole('button', { name: 'Import copy' }).click();
+    await placeImported();
+    await importExample('11-let-the-visitor-in');
+    await notification.getByRole('button', { name: 'View nodes...' }).click();
+    await page.click('#red-ui-clipboard-dialog-import-conflict');
+    await placeImported();
+
+    const { apis, doors, configs } = await page.evaluate(() => {
+      const found = { apis: [], configs: [] };
+      RED.nodes.eachConfig((n) => {
+        if (n.type === 'genea-api') found.apis.push({ id: n.id, name: n.name });
+        if (n.type === 'genea-config') found.configs.push(n.name);
+      });
+      found.doors = RED.nodes.filterNodes({ type: 'genea-door' }).map((n) => n.api);
+      return found;
+    });
+    assert.equal(doors.length, doorsBefore + 3, 'the door nodes of 10 (two) and 11 (one) were imported');
+    assert.deepEqual(apis, [{ id: 'genea-examples-api', name: 'Genea API' }], 'one Genea API config node');
+    assert.deepEqual([...new Set(doors)], ['genea-examples-api'], 'every door node uses it');
+    assert.equal(new Set(configs).size, configs.length, `Genea config nodes say whose they are: ${configs}`);
+  });
+
   it('speaks German to a German browser', async function () {
     const german = await gestures.openEditor(browser, red, 'de-DE');
     const strings = catalog('genea-webhook-in', 'de');

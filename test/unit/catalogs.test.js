@@ -67,3 +67,20 @@ describe("the receiver's help", function () {
     }
   });
 });
+
+describe("the receiver's help", function () {
+  const { GENEA_EVENT_TYPES } = require('../../nodes/lib/event');
+  for (const lang of ['en-US', 'de']) {
+    const help = fs.readFileSync(path.join(src, 'genea-webhook-in', 'locales', lang, 'genea-webhook-in.html'), 'utf8');
+
+    it(`${lang}: lists every event type msg.genea.type can be`, function () {
+      const missing = [...GENEA_EVENT_TYPES, 'other'].filter((type) => !help.includes(`<code>${type}</code>`));
+      assert.deepEqual(missing, []);
+    });
+
+    it(`${lang}: names the Max event age case among the 400 answers`, function () {
+      const [answer] = /<dt><code>400<\/code><\/dt><dd>(.*?)<\/dd>/.exec(help).slice(1);
+      assert.match(answer, /event_time/);
+    });
+  }
+});

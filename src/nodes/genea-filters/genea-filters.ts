@@ -6,7 +6,14 @@ import {
   summariseMessage,
   type GeneaSummary,
 } from '../../lib/event';
-import { DayTracker, eventInstant, firstOfDayKey, localDay, pickTimeZone } from '../../lib/day-tracker';
+import {
+  DayTracker,
+  eventInstant,
+  firstOfDayKey,
+  localDay,
+  pickTimeZone,
+  type FirstOfDayVerdict,
+} from '../../lib/day-tracker';
 import {
   accessDeniedRule,
   accessGrantedRule,
@@ -68,15 +75,16 @@ function firstOfDayMemory(node: Node, options: FirstOfDay, onStoreError: (err: u
       resolve(new DayTracker(err ? undefined : value));
     });
   });
-  return async (summary: GeneaSummary, arrivalMs: number): Promise<boolean> => {
+  return async (summary: GeneaSummary, arrivalMs: number): Promise<FirstOfDayVerdict> => {
     const memory = await tracker;
     const zone = pickTimeZone(summary.location?.timezone) ?? options.timeZone;
     const day = localDay(eventInstant(summary.time, arrivalMs), zone);
-    if (!memory.claimFirst(firstOfDayKey(summary, options.perUser), day)) return false;
+    const verdict = memory.claim(firstOfDayKey(summary, options.perUser), day);
+    if (verdict !== 'first') return verdict;
     context.set(MEMORY_KEY, memory.toJSON(), (err: unknown) => {
       if (err) onStoreError(err);
     });
-    return true;
+    return verdict;
   };
 }
 
@@ -102,15 +110,17 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
     let passed = 0;
     let notGenea = 0;
+    // Events the first-of-day rule dropped, by why: a user sees why an arrival made nothing happen.
+    const dropped: Record<Exclude<FirstOfDayVerdict, 'first'>, number> = { repeat: 0, 'older-day': 0 };
     let statusTimer: NodeJS.Timeout | undefined;
     const drawStatus = (): void => {
       statusTimer = undefined;
-      const text = t('status.passed', { count: passed });
-      this.status(
-        notGenea === 0
-          ? { fill: 'green', shape: 'dot', text }
-          : { fill: 'yellow', shape: 'dot', text: `${text} · ${t('status.not-genea', { count: notGenea })}` },
-      );
+      const parts = [t('status.passed', { count: passed })];
+      for (const [verdict, count] of Object.entries(dropped)) {
+        if (count > 0) parts.push(t(`status.${verdict}`, { count }));
+      }
+      if (notGenea > 0) parts.push(t('status.not-genea', { count: notGenea }));
+      this.status({ fill: notGenea === 0 ? 'green' : 'yellow', shape: 'dot', text: parts.join(' · ') });
     };
     const scheduleStatus = (): void => {
       if (rule.errors.length === 0) statusTimer ??= setTimeout(drawStatus, STATUS_INTERVAL_MS);
@@ -139,7 +149,12 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
         done();
       };
       if (isFirstOfDay === null) return pass();
-      isFirstOfDay(summary, arrivalMs).then((first) => (first ? pass() : done()), done);
+      isFirstOfDay(summary, arrivalMs).then((verdict) => {
+        if (verdict === 'first') return pass();
+        dropped[verdict]++;
+        scheduleStatus();
+        done();
+      }, done);
     });
 
     this.on('close', (done: () => void) => {
