@@ -10,6 +10,7 @@ declare global {
    */
   const geneaLib: {
     readonly 'source-allow-list': typeof import('../lib/source-allow-list');
+    readonly 'redis-url': typeof import('../lib/redis-url');
   };
 }
 export {};

@@ -44,12 +44,13 @@ const nodes = {
   filters: withCatalog('genea-filters'),
   api: withCatalog('genea-api'),
   door: withCatalog('genea-door'),
+  redis: withCatalog('genea-redis'),
 };
 
 /** Loads `flow` with this package's nodes (plus `extraNodes`) and returns supertest on httpNode. */
 async function load(flow, credentials = {}, extraNodes = []) {
   await helper.load(
-    [captureRED, nodes.config, nodes.receiver, nodes.filters, nodes.api, nodes.door, ...extraNodes],
+    [captureRED, nodes.config, nodes.receiver, nodes.filters, nodes.api, nodes.door, nodes.redis, ...extraNodes],
     flow,
     credentials,
   );
