@@ -26,6 +26,12 @@ export class SharedStateUnavailableError extends Error {
   }
 }
 
+/** A store that cannot answer at all (e.g. its config node is missing or its URL unusable): every call rejects. */
+export function unavailableStore(reason: string): ClaimStore {
+  const refuse = () => Promise.reject(new SharedStateUnavailableError(reason));
+  return { claim: refuse, release: refuse };
+}
+
 export interface RedisConnectionOptions {
   endpoint: RedisEndpoint;
   /** The node's credentials, over any user and password in the URL. */
@@ -61,6 +67,9 @@ function clientOptions(options: RedisConnectionOptions): RedisOptions {
   };
 }
 
+/** The state until the first connection is ready or has failed. */
+const CONNECTING: ConnectionState = { ready: false, reason: 'still connecting' };
+
 /** ioredis, loaded only when a shared-state config node is deployed (the one runtime dependency). */
 function ioredis(): typeof import('ioredis').default {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -70,7 +79,7 @@ function ioredis(): typeof import('ioredis').default {
 /** One client to one Redis, reconnecting with backoff; tells listeners when it goes down or comes back. */
 export class RedisConnection {
   readonly client: Redis;
-  private state: ConnectionState = { ready: false, reason: 'not connected yet' };
+  private state: ConnectionState = CONNECTING;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
   private releaseSha: string | null = null;
 
@@ -78,7 +87,10 @@ export class RedisConnection {
     const Client = ioredis();
     this.client = new Client(clientOptions(options));
     this.client.on('ready', () => this.setState({ ready: true }));
-    this.client.on('error', (err: unknown) => this.setState({ ready: false, reason: this.reason(err) }));
+    this.client.on('error', (err: unknown) => {
+      // A late error of a connection already replaced by a ready one says nothing about now.
+      if (this.client.status !== 'ready') this.setState({ ready: false, reason: this.reason(err) });
+    });
     this.client.on('close', () => {
       if (this.state.ready) this.setState({ ready: false, reason: 'connection closed' });
     });
@@ -101,11 +113,17 @@ export class RedisConnection {
 
   /** Runs `command`, turning every failure into a SharedStateUnavailableError that says why. */
   async run<T>(command: (client: Redis) => Promise<T>): Promise<T> {
+    if (this.state === CONNECTING) await this.firstConnection();
+    // The client's own status decides: its events may come in an order that leaves `state` behind.
+    if (this.client.status !== 'ready') {
+      throw new SharedStateUnavailableError(this.state.ready ? 'not connected' : this.state.reason);
+    }
     try {
-      return await command(this.client);
+      const answer = await command(this.client);
+      if (!this.state.ready) this.setState({ ready: true });
+      return answer;
     } catch (err) {
-      // "Stream isn't writeable" says only that the connection is down: the last connection error says why.
-      throw new SharedStateUnavailableError(this.state.ready ? this.reason(err) : this.state.reason);
+      throw new SharedStateUnavailableError(this.reason(err));
     }
   }
 
@@ -122,6 +140,22 @@ export class RedisConnection {
       }
       this.releaseSha = (await client.script('LOAD', RELEASE_SCRIPT)) as string;
       await client.evalsha(this.releaseSha, 1, key, token);
+    });
+  }
+
+  /**
+   * Waits, at most one command timeout, for the first connection of a node just deployed, so that its first
+   * deliveries are not refused while it connects. Once a connection has failed, commands reject at once.
+   */
+  private firstConnection(): Promise<void> {
+    return new Promise((resolve) => {
+      const stop = this.onChange(() => finish());
+      const timer = setTimeout(() => finish(), this.options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS);
+      const finish = (): void => {
+        stop();
+        clearTimeout(timer);
+        resolve();
+      };
     });
   }
 

@@ -4,12 +4,11 @@ import { LogThrottle } from '../../lib/log-throttle';
 import { checkRedisUrl, redactRedisUrl, type RedisUrlProblem } from '../../lib/redis-url';
 import {
   RedisConnection,
-  SharedStateUnavailableError,
   testRedisConnection,
+  unavailableStore,
   type ConnectionState,
   type RedisConnectionOptions,
 } from '../../lib/redis-claim-store';
-import type { ClaimStore } from '../../lib/claim-store';
 import type { GeneaRedisCredentials, GeneaRedisNode } from './redis-node';
 
 interface GeneaRedisDef extends NodeDef {
@@ -28,12 +27,6 @@ interface TestRequest {
 /** Connection errors are logged at most once per this interval (each receiver's status shows them at once). */
 const LOG_INTERVAL_MS = 60_000;
 
-/** A store that cannot reach any Redis (the URL is unusable): every claim rejects with the reason. */
-function refusingStore(reason: string): ClaimStore {
-  const refuse = () => Promise.reject(new SharedStateUnavailableError(reason));
-  return { claim: refuse, release: refuse };
-}
-
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 export = function registerGeneaRedis(RED: NodeAPI): void {
@@ -46,7 +39,7 @@ export = function registerGeneaRedis(RED: NodeAPI): void {
     if ('problem' in checked) {
       const reason = RED._(`genea-redis.errors.${checked.problem}`, { url: shownUrl });
       this.error(reason);
-      this.claimStore = () => refusingStore(reason);
+      this.claimStore = () => unavailableStore(reason);
       this.watchState = (listener) => {
         listener({ ready: false, reason });
         return () => undefined;
