@@ -109,7 +109,7 @@ function checkCheckoutInstall() {
   const userDir = path.join(work, 'checkout-user-dir');
   fs.mkdirSync(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'check-checkout', private: true }));
-  const output = npm(['install', '--offline', '--no-audit', '--no-fund', root], {
+  const output = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', root], {
     cwd: userDir,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -127,10 +127,14 @@ async function checkLoads(tarball) {
   const userDir = path.join(work, 'user-dir');
   fs.mkdirSync(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'check-package', private: true }));
-  const result = spawnSync(npmCommand(), [...npmArgs(), 'install', '--offline', '--no-audit', '--no-fund', tarball], {
-    cwd: userDir,
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    npmCommand(),
+    [...npmArgs(), 'install', '--prefer-offline', '--no-audit', '--no-fund', tarball],
+    {
+      cwd: userDir,
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) problems.push(`npm install of the tarball failed: ${result.stderr}`);
   for (const warning of npmWarnings(`${result.stdout}${result.stderr}`)) {
     problems.push(`installing the tarball: ${warning}`);
