@@ -62,7 +62,7 @@ function parseOptions(argv) {
 }
 
 const SECRET = 'bench-secret-5b7e0c1d9a';
-/** DuplicateWindow's default maxEntries (src/lib/duplicate-window.ts). */
+/** MemoryClaimStore's default maxEntries (src/lib/claim-store.ts). */
 const WINDOW_BOUND = 100_000;
 const PATHS = { A: '/genea', B: '/genea', C: '/genea', D: '/genea', R: '/genea' };
 

@@ -1,5 +1,5 @@
 /**
- * A client of Genea's REST API (what /work/shared/genea-api.md documents, nothing more): key verification,
+ * A client of Genea's REST API (what docs/genea.md documents, nothing more): key verification,
  * the paged door and location lists, and the three door commands. Door commands run one after the other per
  * door, in call order; lock, unlock and reads are retried once on a network error or a 5xx, a quick grant
  * (which opens the door each time) never. The API key is never part of an error, a result or a log line.

@@ -10,6 +10,12 @@ const gestures = require('./editor-support');
 
 const { PACKAGE, catalog } = gestures;
 const { demoFlow } = require('../../scripts/demo-flow');
+// The practice Genea npm start runs beside the demo (its base URL, key and the door of the demo's buttons).
+const PRACTICE = {
+  baseUrl: 'http://127.0.0.1:1881',
+  key: 'demo-practice-key',
+  door: { uuid: 'door-main', name: 'Main Entrance' },
+};
 
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
@@ -221,7 +227,7 @@ describe('the editor in a real browser', function () {
     // its receiver) may wait for the user's secret.
     const examplesDir = path.join(__dirname, '..', '..', 'examples');
     const flows = [
-      { name: 'demo', nodes: demoFlow('browser-demo-secret'), secretIncluded: true },
+      { name: 'demo', nodes: demoFlow('browser-demo-secret', PRACTICE), secretIncluded: true },
       ...fs
         .readdirSync(examplesDir)
         .filter((file) => file.endsWith('.json'))

@@ -8,6 +8,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { PACKAGE, catalog, startEditor, openEditor, editNode, clickOpeningTray, deploy } = require('./editor-support');
 const { demoFlow } = require('../../scripts/demo-flow');
+// The practice Genea npm start runs beside the demo (its base URL, key and the door of the demo's buttons).
+const PRACTICE = {
+  baseUrl: 'http://127.0.0.1:1881',
+  key: 'demo-practice-key',
+  door: { uuid: 'door-main', name: 'Main Entrance' },
+};
 
 const SECRET = 'first-hour-secret-5b2e';
 const TAB = 'first-hour-tab';
@@ -224,7 +230,7 @@ describe('the first hour in the editor (real browser)', function () {
         .readdirSync(examplesDir)
         .filter((file) => file.endsWith('.json'))
         .map((file) => ({ name: file, nodes: JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) })),
-      { name: 'demo', nodes: demoFlow('demo-secret') },
+      { name: 'demo', nodes: demoFlow('demo-secret', PRACTICE) },
     ];
     for (const tab of tabs) {
       const z = tab.nodes.find((n) => n.type === 'tab').id;

@@ -61,4 +61,7 @@ function sign(body, secret, algorithm = 'sha1') {
   return `${algorithm}=${crypto.createHmac(algorithm, secret).update(body).digest('hex')}`;
 }
 
-module.exports = { helper, load, nodes, sign, httpNode: () => httpNode };
+/** The runtime's message hooks (onSend, preDeliver, ...), to set up races a test must hit exactly. */
+const { hooks } = require(require.resolve('@node-red/util', { paths: [nodeRedDir] }));
+
+module.exports = { helper, load, nodes, sign, hooks, httpNode: () => httpNode };
