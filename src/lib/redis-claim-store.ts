@@ -20,7 +20,7 @@ const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 
 /** Redis could not answer: unreachable, refusing the credentials, or too slow. The message says which. */
 export class SharedStateUnavailableError extends Error {
-  constructor(reason: string) {
+  constructor(readonly reason: string) {
     super(`Redis unavailable: ${reason}`);
     this.name = 'SharedStateUnavailableError';
   }
@@ -67,8 +67,8 @@ function clientOptions(options: RedisConnectionOptions): RedisOptions {
   };
 }
 
-/** The state until the first connection is ready or has failed. */
-const CONNECTING: ConnectionState = { ready: false, reason: 'still connecting' };
+/** The state until the first connection is ready or has failed: not yet a reason to say Redis is down. */
+export const CONNECTING: ConnectionState = { ready: false, reason: 'still connecting' };
 
 /** ioredis, loaded only when a shared-state config node is deployed (the one runtime dependency). */
 function ioredis(): typeof import('ioredis').default {
