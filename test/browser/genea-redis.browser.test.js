@@ -96,6 +96,23 @@ describe('genea-redis in the editor (real browser)', function () {
     assert.deepEqual([config.type, config.url, config.prefix], ['genea-redis', `${redis.url}/1`, 'genea:']);
   });
 
+  it('offers the same shared state in the receiver’s dialog', async function () {
+    const receiverId = await dropFromPalette(page, 'genea-webhook-in', 560, 160);
+    await editNode(page, receiverId);
+    const webhook$ = catalog('genea-webhook-in', 'en-US');
+    await page.locator('label[for="node-input-redis"]').getByText(webhook$.label.redis).waitFor();
+    const filter = await page.evaluate((id) => RED.nodes.node(id).redis, filterId);
+    const offered = await page
+      .locator('#node-input-redis option')
+      .evaluateAll((options) => options.map((o) => o.value));
+    assert.ok(offered.includes(filter), `the receiver offers the deployed genea-redis: ${offered.join(', ')}`);
+    await page.click('#node-dialog-cancel');
+    await page.evaluate((id) => {
+      RED.nodes.remove(id);
+      RED.view.redraw(true);
+    }, receiverId);
+  });
+
   it('never shows the password again, tests the deployed one, and the editor never received it', async function () {
     await editNode(page, filterId);
     await clickOpeningTray(page, '#node-input-btn-redis-edit');
