@@ -173,3 +173,22 @@ export class DayTracker {
     }
   }
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The first-of-day decision as one atomic claim in a shared ClaimStore (Redis, for several replicas): the key
+ * names the memory key and the local day; the claim lives until the event's day and the two after it have ended
+ * (as long as the in-process memory keeps a day), counted from the arrival for an event that arrives late.
+ */
+export function firstOfDayClaim(
+  memoryKey: string,
+  day: LocalDay,
+  instantMs: number,
+  arrivalMs: number,
+): { key: string; ttlMs: number } {
+  return {
+    key: `${memoryKey}:${day}`,
+    ttlMs: Math.max(instantMs, arrivalMs) - arrivalMs + (DAYS_KEPT_BEFORE_LATEST + 1) * DAY_MS,
+  };
+}

@@ -45,6 +45,7 @@ export const REJECTIONS = {
   },
   closing: { status: 503, reason: 'Receiver is restarting: retry the delivery' },
   badAllowList: { status: 503, reason: 'Receiver misconfigured: invalid source allow-list (see the Node-RED log)' },
+  sharedState: { status: 503, reason: 'Receiver not ready: shared state (Redis) unavailable, retry the delivery' },
 } as const satisfies Record<string, Rejection>;
 
 /** `application/json`, `application/<x>+json`, with or without parameters. */

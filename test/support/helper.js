@@ -45,12 +45,23 @@ const nodes = {
   api: withCatalog('genea-api'),
   door: withCatalog('genea-door'),
   doors: withCatalog('genea-doors'),
+  redis: withCatalog('genea-redis'),
 };
 
 /** Loads `flow` with this package's nodes (plus `extraNodes`) and returns supertest on httpNode. */
 async function load(flow, credentials = {}, extraNodes = []) {
   await helper.load(
-    [captureRED, nodes.config, nodes.receiver, nodes.filters, nodes.api, nodes.door, nodes.doors, ...extraNodes],
+    [
+      captureRED,
+      nodes.config,
+      nodes.receiver,
+      nodes.filters,
+      nodes.api,
+      nodes.door,
+      nodes.doors,
+      nodes.redis,
+      ...extraNodes,
+    ],
     flow,
     credentials,
   );

@@ -30,12 +30,13 @@ function packageTarball() {
 
 /**
  * A user dir with the packed package installed into its node_modules, as the palette manager would, and `modules`
- * (node packages among the project's devDependencies, e.g. Dashboard 2) linked beside it.
+ * (node packages among the project's devDependencies, e.g. Dashboard 2) linked beside it. Its runtime dependency
+ * (ioredis) comes from npm's cache when there (npm ci fetched its tarballs), else from the registry.
  */
 function prepareUserDir(modules = []) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-nr-'));
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'e2e-user-dir', private: true }));
-  npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
+  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
     cwd: userDir,
     stdio: 'pipe',
   });

@@ -61,9 +61,9 @@ describe("the receiver's help", function () {
         answers.map((m) => m[1]),
         `${lang}: the help lists the README's answers in its order`,
       );
-      // 503 has three causes (no secret, allow-list, restart): one clause each, separated by semicolons.
+      // 503 has four causes (no secret, allow-list, restart, shared state): one clause each, separated by semicolons.
       const unavailable = listed.find((m) => m[1] === '503')[2];
-      assert.equal(unavailable.split(';').length, 3, `${lang}: 503 names its three causes: ${unavailable}`);
+      assert.equal(unavailable.split(';').length, 4, `${lang}: 503 names its four causes: ${unavailable}`);
     }
   });
 });

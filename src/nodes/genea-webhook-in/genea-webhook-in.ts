@@ -21,6 +21,13 @@ import { listeningReceivers, registerTestEventEndpoint } from './send-test-event
 import { DeliveryRecorder, registerDeliveryInspector } from './delivery-inspector';
 import { SAMPLE_EVENT_TYPES } from '../../lib/sample-events';
 import { summarise, type GeneaEvent } from '../../lib/event';
+import {
+  CONNECTING,
+  SharedStateUnavailableError,
+  unavailableStore,
+  type ConnectionState,
+} from '../../lib/redis-claim-store';
+import type { GeneaRedisNode } from '../genea-redis/redis-node';
 
 /** The flow-JSON contract of `genea-webhook-in`; all but `config` and `url` are optional. */
 interface GeneaWebhookInDef extends NodeDef {
@@ -36,6 +43,8 @@ interface GeneaWebhookInDef extends NodeDef {
   trustedProxies?: number | string;
   /** Deliveries whose `event_time` is older are refused, minutes (default 0: off). */
   maxEventAgeMinutes?: number | string;
+  /** A genea-redis config node: the duplicate window lives in Redis, shared by replicas (default: in this process). */
+  redis?: string;
   /** Node ids wired to each output. */
   wires?: string[][];
 }
@@ -45,6 +54,10 @@ const STATUS_INTERVAL_MS = 250;
 const LOG_INTERVAL_MS = 10_000;
 /** At most one "matched the previous secret" warning per receiver in this time. */
 const ROTATION_LOG_INTERVAL_MS = 15 * 60_000;
+/** At most one "shared state unavailable" log line per receiver in this time (the status says it at once). */
+const SHARED_STATE_LOG_INTERVAL_MS = 60_000;
+/** Longest Redis reason shown in the status under the node. */
+const STATUS_REASON_CHARS = 60;
 
 /**
  * The in-process duplicate windows by node id: a redeploy keeps the memory of what was already emitted,
@@ -129,7 +142,18 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       timeoutMs: DEFAULTS.bodyTimeoutMs,
     };
     const windowMs = numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes) * 60_000;
-    const claims: ClaimStore = memoryStoreFor(this.id);
+    const redisId = typeof def.redis === 'string' ? def.redis.trim() : '';
+    const shared = redisId === '' ? null : (RED.nodes.getNode(redisId) as GeneaRedisNode | null);
+    // With shared state, keys are prefix + this node's id + ':' + event key: replicas run the same flow.
+    const claims: ClaimStore =
+      redisId === ''
+        ? memoryStoreFor(this.id)
+        : shared?.type === 'genea-redis'
+          ? shared.claimStore(`${this.id}:`)
+          : unavailableStore(RED._('genea-webhook-in.errors.no-shared-state', { id: redisId }));
+    /** Why the shared state cannot answer now (null while it can, or with none configured). */
+    let sharedStateDown: string | null = null;
+    const sharedStateLog = new LogThrottle(SHARED_STATE_LOG_INTERVAL_MS);
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
     const consumedLogThrottle = new LogThrottle(LOG_INTERVAL_MS);
     const trustedProxies = Math.floor(numberOr(def.trustedProxies, 0));
@@ -157,6 +181,11 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       if (closed || !sources.list) return;
       if (noSecret) {
         this.status({ fill: 'red', shape: 'ring', text: 'genea-webhook-in.status.no-secret' });
+        return;
+      }
+      if (sharedStateDown !== null) {
+        const reason = sharedStateDown.slice(0, STATUS_REASON_CHARS);
+        this.status({ fill: 'red', shape: 'ring', text: RED._('genea-webhook-in.status.shared-state', { reason }) });
         return;
       }
       if (accepted === 0 && rejected === 0 && replayed === 0) {
@@ -240,6 +269,49 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       lastWasRejection = false;
       scheduleStatus();
     });
+
+    /** Notes that the shared state could not answer: red status at once, one log line a minute at most. */
+    const sharedStateFailed = (err: unknown): void => {
+      const reason = err instanceof SharedStateUnavailableError ? err.reason : String(err);
+      if (sharedStateDown === null || sharedStateDown !== reason) {
+        sharedStateDown = reason;
+        scheduleStatus();
+      }
+      if (sharedStateLog.admit() !== null) {
+        this.warn(RED._('genea-webhook-in.errors.shared-state', { path: url, reason }));
+      }
+    };
+    if (redisId !== '' && shared?.type === 'genea-redis') {
+      const stopWatching = shared.watchState((state: ConnectionState) => {
+        if (state.ready) {
+          if (sharedStateDown !== null) {
+            sharedStateDown = null;
+            scheduleStatus();
+          }
+        } else if (state !== CONNECTING) {
+          sharedStateFailed(new SharedStateUnavailableError(state.reason));
+        }
+      });
+      this.on('close', () => stopWatching());
+    } else if (redisId !== '') {
+      sharedStateFailed(
+        new SharedStateUnavailableError(RED._('genea-webhook-in.errors.no-shared-state', { id: redisId })),
+      );
+    }
+    /** Releases a claim; a release Redis cannot take is logged (the claim then lasts its window). */
+    const release = async (key: string, token: string, uuid: string | null): Promise<void> => {
+      try {
+        await claims.release(key, token);
+      } catch (err) {
+        sharedStateFailed(err);
+        this.error(
+          RED._('genea-webhook-in.errors.release-failed', {
+            uuid: (uuid ?? '?').slice(0, 80),
+            reason: err instanceof Error ? err.message : String(err),
+          }),
+        );
+      }
+    };
 
     const reject = (req: Request, res: Response, rejection: Rejection, body?: Buffer): void => {
       // A body we did not read in full is not drained: close the connection after the answer.
@@ -345,7 +417,18 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, { maxEventAgeMs });
       if (!verdict.accepted) return reject(req, res, verdict, body);
       const handingKey = `${this.id}\n${verdict.key}`;
-      const token = await claims.claim(verdict.key, windowMs);
+      let token: string | null;
+      try {
+        token = await claims.claim(verdict.key, windowMs);
+      } catch (err) {
+        // Never a decision of this process alone: that would emit what another replica already did.
+        sharedStateFailed(err);
+        return reject(req, res, REJECTIONS.sharedState, body);
+      }
+      if (sharedStateDown !== null) {
+        sharedStateDown = null;
+        scheduleStatus();
+      }
       if (token === null) {
         // A copy arriving while the first is being handed on gets the first one's answer.
         const first = handingOn.get(handingKey);
@@ -358,7 +441,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       }
       if (closed) {
         // Replaced while claiming: the new instance answers Genea's retry.
-        await claims.release(verdict.key, token);
+        await release(verdict.key, token, verdict.summary.uuid);
         return reject(req, res, REJECTIONS.closing, body);
       }
       const handedOn = handOn(messagesOf(verdict, body, req));
@@ -368,7 +451,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       handingOn.delete(handingKey);
       if (!received) {
         // Nothing was emitted: release the claim, so that Genea's retry of the event is.
-        await claims.release(verdict.key, token);
+        await release(verdict.key, token, verdict.summary.uuid);
         return reject(req, res, REJECTIONS.closing, body);
       }
       if (missed.length > 0) {
