@@ -120,6 +120,9 @@ async function deploy(page) {
   if (await page.locator(confirm).isVisible()) await page.click(confirm);
   assert.equal((await answered).status(), 200, 'the deploy was accepted');
   await page.waitForSelector('#red-ui-header-button-deploy.disabled');
+  // The editor keeps its shade over the palette and workspace for at least 300 ms of a deploy: a drag before it
+  // lifts drops nothing.
+  await page.waitForSelector('#red-ui-palette-shade', { state: 'hidden' });
 }
 
 module.exports = {
