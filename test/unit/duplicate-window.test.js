@@ -13,6 +13,16 @@ describe('DuplicateWindow', function () {
     assert.equal(window.seenBefore('a'), false, 'expired after the window');
   });
 
+  it('forgets a key exactly when its window has passed, not a millisecond later', function () {
+    let now = 1000;
+    const window = new DuplicateWindow(10_000, 100, () => now);
+    window.seenBefore('a');
+    now = 1000 + 9_999;
+    assert.equal(window.seenBefore('a'), true, 'within the window');
+    now = 1000 + 10_000;
+    assert.equal(window.seenBefore('a'), false, 'the window has passed');
+  });
+
   it('stays bounded, dropping the oldest key first', function () {
     const window = new DuplicateWindow(60_000, 3, () => 0);
     for (const key of ['a', 'b', 'c', 'd']) window.seenBefore(key);
