@@ -68,6 +68,28 @@ function receiverFlow(secret, path) {
   ];
 }
 
+/**
+ * A with Redis: the same flow, its receiver's duplicate window in Redis through a genea-redis config node (each
+ * delivery claims its event there, as on every replica of a shared setup).
+ */
+function sharedReceiverFlow(secret, path, redis) {
+  const flow = receiverFlow(secret, path);
+  const shared = { id: 'a-redis', type: 'genea-redis', url: redis.url, credentials: { password: redis.password } };
+  return [...flow.map((node) => (node.id === 'a-rx' ? { ...node, redis: shared.id } : node)), shared];
+}
+
+/**
+ * D, the platform's floor: core http in ("do not parse body") → http response, nothing else. No sink: it counts
+ * nothing, and what it costs is the least any Node-RED route can.
+ */
+function floorFlow(path) {
+  return [
+    tab('d', 'D core http in → http response'),
+    { id: 'd-in', type: 'http in', z: 'd', url: path, method: 'post', skipBodyParsing: true, wires: [['d-out']] },
+    { id: 'd-out', type: 'http response', z: 'd', statusCode: '200', wires: [] },
+  ];
+}
+
 // What a user builds without this package: verify the HMAC over the raw body (http in with "do not parse
 // body" hands it over as a Buffer), compare in constant time, parse, answer, pass the event on.
 // The event goes out first: Node-RED clones every message of a send but the first, and the http response
@@ -122,4 +144,4 @@ function coreFlow(path) {
   ];
 }
 
-module.exports = { receiverFlow, coreFlow };
+module.exports = { receiverFlow, sharedReceiverFlow, coreFlow, floorFlow };

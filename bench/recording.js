@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // What the delivery inspector adds per delivery, in one process: the receiver's `record()` call (the store's entry,
-// the copy of the body, the publish timer) against the delivery pipeline it follows (verify, parse, classify,
-// dedupe), both on the bench's 1.2 KB event, in alternating rounds, by CPU time. Run after `npm run build`:
+// the copy of the body, the publish timer) against the delivery pipeline it follows (verify, parse, classify), both on the bench's 1.2 KB event, in alternating rounds, by CPU time. Run after `npm run build`:
 //   node bench/recording.js
 const { DeliveryRecorder } = require('../nodes/genea-webhook-in/delivery-inspector');
 const { processDelivery } = require('../nodes/lib/delivery');
-const { DuplicateWindow } = require('../nodes/lib/duplicate-window');
 const { signedEvents } = require('./events');
 
 const SECRET = 'bench-secret-5b7e0c1d9a';
@@ -14,8 +12,7 @@ const ROUNDS = 5;
 const PER_ROUND = 100_000;
 
 const { body, signature } = signedEvents(SECRET).next();
-const window = new DuplicateWindow(0); // off: every delivery is new, as in the bench
-const verdict = processDelivery(body, signature, [SECRET], window);
+const verdict = processDelivery(body, signature, [SECRET]);
 const recorder = new DeliveryRecorder({ comms: { publish() {} } }, 'bench');
 recorder.listen('/genea', async () => true);
 const req = { method: 'POST', headers: { 'content-type': 'application/json' } };
@@ -29,7 +26,7 @@ const nsPer = (run) => {
 };
 console.log(`${body.length}-byte event, ${PER_ROUND} calls per round`);
 for (let round = 1; round <= ROUNDS; round++) {
-  const pipeline = nsPer(() => processDelivery(body, signature, [SECRET], window));
+  const pipeline = nsPer(() => processDelivery(body, signature, [SECRET]));
   const record = nsPer(() => recorder.record(req, '127.0.0.1', verdict, body));
   const ratio = ((100 * record) / pipeline).toFixed(1);
   console.log(`round ${round}: pipeline ${pipeline.toFixed(0)} ns, record ${record.toFixed(0)} ns (${ratio}%)`);

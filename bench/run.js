@@ -3,7 +3,9 @@
 // `npm run bench`: signed Genea deliveries per second, in one run on this machine, against
 //   A. genea-webhook-in in a real Node-RED with default settings → genea-access-granted → counting sink;
 //   B. the same Node-RED: core http in (raw body) → function verifying the HMAC → counting sink, http response;
-//   C. a bare Node http server doing the same verification (the ceiling).
+//   C. a bare Node http server doing the same verification (the ceiling);
+//   D. the same Node-RED: core http in (raw body) → http response, nothing else (the platform's floor);
+//   R. A with its duplicate window in Redis (a genea-redis config node on a local redis-server).
 // Then A's cost against body size and A's memory with its duplicate window full. Prints Markdown tables.
 // The load generator (autocannon) runs in this process, each server in its own child process. It never
 // fails on a number; it fails only if a server cannot be started or answers nothing but errors.
@@ -12,14 +14,15 @@ const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { signedEvents } = require('./events');
-const { receiverFlow, coreFlow } = require('./flows');
+const { receiverFlow, sharedReceiverFlow, coreFlow, floorFlow } = require('./flows');
+const { RedisServer } = require('../test/support/redis-server');
 const servers = require('./servers');
 const { nodeRedVersion } = require('../test/support/node-red-path');
 
 const OPTIONS = {
   duration: { value: 6, help: 'seconds of load per measured point' },
   warmup: { value: 2, help: 'seconds of unmeasured load per server before its first point' },
-  connections: { value: '1,20,100', help: 'concurrencies for the A/B/C comparison' },
+  connections: { value: '1,20,100', help: 'concurrencies for the A/B/C/D/R comparison' },
   sizes: { value: '0,10240,102400,1048576', help: 'body sizes (bytes) for A; 0 is a plain event (~1.2 KB)' },
   sizeConnections: { value: 4, help: 'concurrency for the body-size series' },
   sizeDuration: { value: 5, help: 'seconds per body size' },
@@ -59,9 +62,9 @@ function parseOptions(argv) {
 }
 
 const SECRET = 'bench-secret-5b7e0c1d9a';
-/** DuplicateWindow's default maxEntries (src/lib/duplicate-window.ts). */
+/** MemoryClaimStore's default maxEntries (src/lib/claim-store.ts). */
 const WINDOW_BOUND = 100_000;
-const PATHS = { A: '/genea', B: '/genea', C: '/genea' };
+const PATHS = { A: '/genea', B: '/genea', C: '/genea', D: '/genea', R: '/genea' };
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -115,7 +118,8 @@ async function drive(server, source, { connections, duration, amount }) {
   const ok = statuses[200] ?? 0;
   if (ok === 0) throw new Error(`${server.name}: no request accepted (${JSON.stringify(statuses)}): ${server.log()}`);
   // The receiver answers before its flow runs: give the sink a moment to catch up before comparing counts.
-  let emitted = 0;
+  // D has no sink: every 200 is all it does.
+  let emitted = before === null ? ok : 0;
   for (let i = 0; i < 40 && emitted < ok; i++) {
     emitted = (await servers.acceptedCount(server)) - before;
     if (emitted < ok) await servers.sleep(50);
@@ -178,7 +182,9 @@ async function main() {
 
   const env = { GENEA_SECRET: SECRET };
   console.error('bench: starting A (Node-RED + genea-webhook-in), B (Node-RED + core http in), C (bare node http)');
-  const [a, b, c] = await Promise.all([
+  console.error('bench: and D (Node-RED, core http in → http response), R (A with Redis, on a local redis-server)');
+  const redis = await RedisServer.start();
+  const [a, b, c, d, r] = await Promise.all([
     servers.startNodeRed('A', {
       flow: receiverFlow(SECRET, PATHS.A),
       readyPath: PATHS.A,
@@ -187,8 +193,10 @@ async function main() {
     }),
     servers.startNodeRed('B', { flow: coreFlow(PATHS.B), readyPath: PATHS.B, env }),
     servers.startBareServer('C', { env }),
+    servers.startNodeRed('D', { flow: floorFlow(PATHS.D), readyPath: PATHS.D, readyStatus: 200, env }),
+    servers.startNodeRed('R', { flow: sharedReceiverFlow(SECRET, PATHS.R, redis), readyPath: PATHS.R, env }),
   ]);
-  const all = [a, b, c];
+  const all = [a, b, c, d, r];
   const baselineHeap = await servers.heapUsedAfterGc(a);
   const baselineRss = servers.rssBytes(a.pid);
   const plainEvents = signedEvents(SECRET);
@@ -212,19 +220,19 @@ async function main() {
     track(server, await drive(server, plainEvents, { connections: 20, duration: options.warmup }));
   }
 
-  // Interleaved (C, B, A at each concurrency) so that a noisy neighbour hits all three alike.
+  // Interleaved (C, B, D, R, A at each concurrency) so that a noisy neighbour hits all alike.
   const rows = [];
   const ratios = [];
   for (const connections of options.connections) {
     const results = {};
-    for (const server of [c, b, a]) {
+    for (const server of [c, b, d, r, a]) {
       console.error(`bench: ${server.name} at ${connections} connections for ${options.duration} s`);
       results[server.name] = track(
         server,
         await drive(server, plainEvents, { connections, duration: options.duration }),
       );
     }
-    for (const name of ['A', 'B', 'C']) {
+    for (const name of ['A', 'R', 'B', 'C', 'D']) {
       const r = results[name];
       rows.push([
         connections,
@@ -238,13 +246,19 @@ async function main() {
         checked(r),
       ]);
     }
+    // X/Y by CPU is Y's CPU per request over X's: 1 when X costs what Y does, below 1 when X costs more.
+    const byCpu = (x, y) => fmt.n(results[y].cpuPerRequestUs / results[x].cpuPerRequestUs, 2);
     ratios.push([
       connections,
       fmt.n(results.A.rps / results.B.rps, 2),
       fmt.n(results.A.rps / results.C.rps, 2),
-      fmt.n(results.B.cpuPerRequestUs / results.A.cpuPerRequestUs, 2),
-      fmt.n(results.C.cpuPerRequestUs / results.A.cpuPerRequestUs, 2),
+      byCpu('A', 'B'),
+      byCpu('A', 'C'),
+      byCpu('A', 'D'),
+      byCpu('R', 'D'),
+      byCpu('R', 'A'),
       fmt.n(results.A.p99, 2),
+      fmt.n(results.R.p99, 2),
     ]);
   }
   console.log('## Throughput (plain events)\n');
@@ -267,7 +281,23 @@ async function main() {
   console.log();
   // Ratios by server CPU per request: the work each server does per delivery, less sensitive to a noisy
   // machine and to the load generator's own ceiling than requests per second.
-  console.log(table(['connections', 'A/B req/s', 'A/C req/s', 'A/B by CPU/req', 'A/C by CPU/req', 'A p99 ms'], ratios));
+  console.log(
+    table(
+      [
+        'connections',
+        'A/B req/s',
+        'A/C req/s',
+        'A/B by CPU/req',
+        'A/C by CPU/req',
+        'A/D by CPU/req',
+        'R/D by CPU/req',
+        'R/A by CPU/req',
+        'A p99 ms',
+        'R p99 ms',
+      ],
+      ratios,
+    ),
+  );
   console.log();
 
   const sizeRows = [];
@@ -341,6 +371,7 @@ async function main() {
 
   console.error('bench: stopping servers');
   await Promise.all(all.map(servers.stop));
+  await redis.stop();
   if (options.profile) {
     const skip = Math.floor((loadStartedAt - a.startedAt) / 1000);
     console.error(`bench: CPU profile of A in ${options.profile}; load began ${skip} s after A started. Summary:`);

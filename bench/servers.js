@@ -79,10 +79,10 @@ async function request(port, method, urlPath, { body, headers = {} } = {}) {
 /**
  * A real Node-RED with the settings.js it creates by default (httpAdminRoot = httpNodeRoot = '/'),
  * except that it listens on loopback only, in a fresh user dir where this package is linked into
- * node_modules. `flow` is deployed over the admin API; `readyPath` is polled until it answers a POST
- * with 401 (the route is mounted and checks signatures).
+ * node_modules. `flow` is deployed over the admin API; `readyPath` is polled until it answers an unsigned POST
+ * with `readyStatus` (401: the route is mounted and checks signatures; D, which checks nothing, answers 200).
  */
-async function startNodeRed(name, { flow, readyPath, env = {}, cpuProfDir }) {
+async function startNodeRed(name, { flow, readyPath, readyStatus = 401, env = {}, cpuProfDir }) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `genea-bench-${name}-`));
   tempDirs.add(userDir);
   fs.mkdirSync(path.join(userDir, 'node_modules'));
@@ -116,7 +116,7 @@ async function startNodeRed(name, { flow, readyPath, env = {}, cpuProfDir }) {
     };
     await waitFor(
       `${name} route ${readyPath}`,
-      async () => (await request(port, 'POST', readyPath, probe)).status === 401,
+      async () => (await request(port, 'POST', readyPath, probe)).status === readyStatus,
       30_000,
       server.child,
     );
@@ -135,8 +135,9 @@ async function startBareServer(name, { env }) {
   return server;
 }
 
-/** Accepted deliveries counted by the server's sink (GET /bench/count). */
+/** Accepted deliveries counted by the server's sink (GET /bench/count); null for D, which has no sink. */
 async function acceptedCount(server) {
+  if (server.name === 'D') return null;
   return JSON.parse((await request(server.port, 'GET', '/bench/count')).text).count;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds what Node-RED loads into nodes/: runtime code (tsc, CommonJS; src/lib → nodes/lib,
-// src/nodes/<set> → nodes/<set>, src/cli → nodes/cli, the package's commands), and per node set an .html
+// src/nodes/<set> → nodes/<set>, src/cli → nodes/cli, the package's commands; src/practice →
+// nodes/practice, the practice Genea), and per node set an .html
 // made of its dialog template plus its compiled editor scripts, with icons/ and locales/. Editor scripts that
 // name a core module as `geneaLib['<module>']` get that module's compiled code inlined before them (see
 // src/types/editor-globals.d.ts), so the editor checks a field with the runtime's own code.
@@ -50,6 +51,7 @@ function copyRuntime(from, to) {
 }
 copyRuntime(path.join(runtimeOut, 'lib'), path.join(out, 'lib'));
 copyRuntime(path.join(runtimeOut, 'cli'), path.join(out, 'cli'));
+copyRuntime(path.join(runtimeOut, 'practice'), path.join(out, 'practice'));
 for (const file of fs.readdirSync(path.join(out, 'cli'))) {
   if (file.endsWith('.js')) fs.chmodSync(path.join(out, 'cli', file), 0o755);
 }

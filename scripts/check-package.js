@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// `npm run check:package`, the packaging gate, on the tarball `npm pack` makes of a clean build (no source maps),
-// as a publish would be:
+// `npm run check:package`, the packaging gate, on the tarball `npm pack` makes exactly as `npm publish` would: from a
+// clean clone of the committed HEAD (git clone, npm ci), with no build but the one npm runs itself (`prepack`):
 //   1. its files: package.json, README.md, LICENSE, the compiled nodes/ (js, type declarations, html, icons,
-//      locales), examples/ and the README's images, nothing else (no TypeScript sources, source maps or tests),
-//      and nothing missing; every relative link of the README points into the tarball; the manifest carries no
-//      lifecycle script (it would need build files the tarball does not ship);
+//      locales), examples/, docs/genea.md and the README's images, nothing else (no TypeScript sources, source
+//      maps or tests), and nothing missing; every relative link of the README points into the tarball; the manifest
+//      carries no install-time script (npm would run it on the user's machine, without src/ and scripts/);
 //   2. installed into a fresh Node-RED user dir (install scripts allowed, so npm would name any), npm warns of
-//      nothing and Node-RED loads every node set of the package without error; a built checkout installs by path;
+//      nothing and Node-RED loads every node set of the package without error; the built clone installs by path;
 //   3. `node-red-dev validate`, the flow library's checks (README, "Flow library checks").
 'use strict';
 const fs = require('node:fs');
@@ -17,8 +17,10 @@ const { npm, npmArgs, npmCommand } = require('./npm');
 const { NodeRedProcess } = require('../test/support/red-process');
 
 const root = path.resolve(__dirname, '..');
-const pkg = require(path.join(root, 'package.json'));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-check-package-'));
+/** The clean clone that is packed: every check reads the committed files there, not the working tree. */
+const clone = path.join(work, 'clone');
+let pkg;
 const problems = [];
 
 function heading(text) {
@@ -35,17 +37,18 @@ function filesUnder(dir, base = dir) {
 
 /** 1. The file list against what Node-RED needs. */
 function checkFiles(files) {
-  const sets = fs.readdirSync(path.join(root, 'src', 'nodes'));
+  const sets = fs.readdirSync(path.join(clone, 'src', 'nodes'));
   const set = `(${sets.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')})`;
   const allowed = [
     /^(package\.json|README\.md|LICENSE)$/,
-    /^nodes\/(lib|cli)\/([\w.-]+\/)*[\w.-]+\.(js|d\.ts)$/,
+    /^nodes\/(lib|cli|practice)\/([\w.-]+\/)*[\w.-]+\.(js|d\.ts)$/,
     new RegExp(`^nodes/${set}/[\\w.-]+\\.(js|d\\.ts)$`),
     new RegExp(`^nodes/${set}/\\1\\.html$`),
     new RegExp(`^nodes/${set}/icons/[\\w.-]+\\.(svg|png)$`),
     new RegExp(`^nodes/${set}/locales/[\\w-]+/\\1\\.(json|html)$`),
     /^examples\/([\w .-]+\/)*[\w .-]+\.json$/,
     /^docs\/images\/[\w.-]+\.png$/,
+    /^docs\/genea\.md$/,
   ];
   for (const file of files) {
     if (/\.map$/.test(file)) problems.push(`${file}: a source map (the published build has none)`);
@@ -59,6 +62,7 @@ function checkFiles(files) {
     ['LICENSE', 'the license'],
     [pkg.main, '"main"'],
     [pkg.types, '"types"'],
+    ['nodes/practice/practice-genea.js', 'the practice Genea (README: "Try door control without a Genea account")'],
   ]);
   for (const [command, file] of Object.entries(pkg.bin ?? {}))
     required.set(path.posix.normalize(file), `bin ${command}`);
@@ -67,7 +71,7 @@ function checkFiles(files) {
     required.set(path.posix.normalize(file).replace(/\.js$/, '.html'), `node set ${type} (editor)`);
   }
   for (const name of sets) {
-    const dir = path.join(root, 'src', 'nodes', name);
+    const dir = path.join(clone, 'src', 'nodes', name);
     if (fs.existsSync(path.join(dir, `${name}.ts`)) && !Object.keys(pkg['node-red'].nodes).includes(name)) {
       problems.push(`src/nodes/${name} is not declared in package.json "node-red".nodes`);
     }
@@ -75,27 +79,30 @@ function checkFiles(files) {
       for (const file of filesUnder(path.join(dir, asset))) required.set(`nodes/${name}/${asset}/${file}`, asset);
     }
   }
-  for (const file of filesUnder(path.join(root, 'examples'))) {
+  for (const file of filesUnder(path.join(clone, 'examples'))) {
     required.set(`examples/${file}`, 'an example flow');
-    const flow = JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8'));
+    const flow = JSON.parse(fs.readFileSync(path.join(clone, 'examples', file), 'utf8'));
     if (!Array.isArray(flow)) problems.push(`examples/${file}: not a flow (a JSON array of nodes)`);
   }
   for (const [file, what] of required) {
     if (!files.includes(file)) problems.push(`${file} (${what}) is missing`);
   }
   // The flow library and npm render the README from the tarball: a relative link must point into it.
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const readme = fs.readFileSync(path.join(clone, 'README.md'), 'utf8');
   for (const [, target] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
     if (/^(#|[a-z]+:)/i.test(target)) continue;
     const file = path.posix.normalize(target.replace(/#.*$/, ''));
     if (!files.includes(file)) problems.push(`README.md links ${target}, which the tarball does not hold`);
   }
-  // npm runs these when the package is installed or packed; none may be in the published manifest.
-  const LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepare', 'prepack', 'postpack', 'prepublish'];
-  for (const script of LIFECYCLE.filter((name) => pkg.scripts?.[name] !== undefined)) {
-    problems.push(
-      `package.json has a "${script}" script: npm would run it on install or pack, without src/ and scripts/`,
-    );
+  // npm runs these on the user's machine when the package is installed, where src/ and scripts/ are not shipped.
+  // (prepack, which builds nodes/, runs on pack, publish and git-URL installs, never when a tarball or registry
+  // package is installed.)
+  const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
+  for (const script of INSTALL_SCRIPTS.filter((name) => pkg.scripts?.[name] !== undefined)) {
+    problems.push(`package.json has a "${script}" script: npm would run it on install, without src/ and scripts/`);
+  }
+  if (!/\bnpm run build\b/.test(pkg.scripts?.prepack ?? '')) {
+    problems.push('package.json has no "prepack": npm run build: a pack or publish from a clean clone ships no nodes');
   }
 }
 
@@ -104,12 +111,12 @@ function npmWarnings(output) {
   return output.split('\n').filter((line) => /^npm (warn|WARN|error|ERR)/.test(line));
 }
 
-/** A built checkout installs by its path (npm links it). */
+/** A built checkout (the clone, built by its prepack) installs by its path (npm links it). */
 function checkCheckoutInstall() {
   const userDir = path.join(work, 'checkout-user-dir');
   fs.mkdirSync(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'check-checkout', private: true }));
-  const output = npm(['install', '--offline', '--no-audit', '--no-fund', root], {
+  const output = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', clone], {
     cwd: userDir,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,7 +126,7 @@ function checkCheckoutInstall() {
   for (const file of [pkg.main, ...Object.values(pkg['node-red'].nodes), ...Object.values(pkg.bin ?? {})]) {
     if (!fs.existsSync(path.join(installed, file))) problems.push(`installed by path, ${file} is missing`);
   }
-  console.log(`  ${root} installs by path (a link to the built checkout)`);
+  console.log(`  ${clone} installs by path (a link to the built checkout)`);
 }
 
 /** 2. Node-RED loads every node set of the installed tarball. */
@@ -127,10 +134,14 @@ async function checkLoads(tarball) {
   const userDir = path.join(work, 'user-dir');
   fs.mkdirSync(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'check-package', private: true }));
-  const result = spawnSync(npmCommand(), [...npmArgs(), 'install', '--offline', '--no-audit', '--no-fund', tarball], {
-    cwd: userDir,
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    npmCommand(),
+    [...npmArgs(), 'install', '--prefer-offline', '--no-audit', '--no-fund', tarball],
+    {
+      cwd: userDir,
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) problems.push(`npm install of the tarball failed: ${result.stderr}`);
   for (const warning of npmWarnings(`${result.stdout}${result.stderr}`)) {
     problems.push(`installing the tarball: ${warning}`);
@@ -159,7 +170,14 @@ async function checkLoads(tarball) {
 }
 
 /** node-red-dev's remaining warnings, each explained in README.md, "Flow library checks". */
-const EXPLAINED_WARNINGS = [/P04 New Packages should use a scoped name/];
+const EXPLAINED_WARNINGS = [/P04 New Packages should use a scoped name/, /D03 ioredis is not at latest version/];
+/**
+ * Checks node-red-dev fails that README.md, "Flow library checks", explains: D03 (a dependency behind its latest
+ * major), as long as the only dependency behind is ioredis on its 5.x line.
+ */
+const EXPLAINED_FAILURES = {
+  D03: (warnings) => warnings.every((line) => !/D03/.test(line) || /D03 ioredis /.test(line)),
+};
 /** Its checks that need catalogue.nodered.org (they pass vacuously when it is out of reach, see the preload). */
 const CATALOGUE_CHECKS = ['P08', 'N01'];
 const NODE_RED_DEV = 'node-red-dev@0.1.6';
@@ -207,11 +225,19 @@ async function checkFlowLibrary(tarball) {
     return;
   }
   const scorecard = JSON.parse(fs.readFileSync(scorecardFile, 'utf8'));
+  // One warning per line: node-red-dev wraps long ones onto lines that start with "›" but not "Warning:".
+  const warnings = [];
+  for (const line of run.stderr.split('\n')) {
+    if (/Warning:/.test(line)) warnings.push(line);
+    else if (warnings.length > 0 && /^\s*›/.test(line))
+      warnings.push(`${warnings.pop()} ${line.replace(/^\s*›\s*/, '')}`);
+  }
   for (const [check, result] of Object.entries(scorecard)) {
-    if (check !== 'package' && !result.test) problems.push(`node-red-dev ${check} failed (see its output above)`);
+    if (check === 'package' || result.test || EXPLAINED_FAILURES[check]?.(warnings)) continue;
+    problems.push(`node-red-dev ${check} failed (see its output above)`);
   }
   // A warning without a failed check (P04 on unscoped names, P06 on an old maintenance line) is advice.
-  for (const warning of run.stderr.split('\n').filter((line) => /Warning:/.test(line))) {
+  for (const warning of warnings) {
     if (EXPLAINED_WARNINGS.some((pattern) => pattern.test(warning))) {
       console.log(`  explained in README.md ("Flow library checks"): ${warning.replace(/^.*Warning:\s*/, '')}`);
     }
@@ -221,12 +247,26 @@ async function checkFlowLibrary(tarball) {
   }
 }
 
+/** A clean clone of the committed HEAD with its locked dependencies: what a release is made from. */
+function cleanClone() {
+  const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  const uncommitted = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim();
+  if (uncommitted !== '') console.log('  uncommitted changes of the working tree are not part of it (not committed)');
+  // --no-checkout, then the commit itself: a clone of a worktree would check out the main repository's HEAD.
+  execFileSync('git', ['clone', '--quiet', '--no-checkout', root, clone], { stdio: 'inherit' });
+  execFileSync('git', ['checkout', '--quiet', head], { cwd: clone, stdio: 'inherit' });
+  console.log(`  ${head.slice(0, 12)} cloned into ${clone}`);
+  npm(['ci', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: clone, stdio: 'inherit' });
+  pkg = require(path.join(clone, 'package.json'));
+}
+
 async function main() {
-  heading('a clean build without source maps, then npm pack');
-  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { cwd: root, stdio: 'inherit' });
+  heading('a clean clone of HEAD (git clone, npm ci), then npm pack with its scripts, as npm publish packs');
+  cleanClone();
+  // npm runs prepack (the build) and writes its output to stderr; --json keeps stdout for the result.
   const [packed] = JSON.parse(
-    npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
-      cwd: root,
+    npm(['pack', '--json', '--pack-destination', work], {
+      cwd: clone,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }),

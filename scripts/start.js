@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 // `npm start`, the demo: a local Node-RED from this project's own dependencies with this package loaded from the
-// working tree, a user dir inside the project (.node-red/, git-ignored; GENEA_DEMO_USER_DIR for another one), and
-// the demo tab (scripts/demo-flow.js) deployed over the admin API, so that the secret (GENEA_SECRET, or generated)
-// is stored as a credential, never in flows.json. PORT chooses the port (1880). Ctrl-C stops it all.
+// working tree, a user dir inside the project (.node-red/, git-ignored; GENEA_DEMO_USER_DIR for another one), the
+// practice Genea (src/practice/) beside it, and the demo tab (scripts/demo-flow.js) deployed over the admin API, so
+// that the secret (GENEA_SECRET, or generated) and the practice key (GENEA_PRACTICE_KEY, or generated) are stored as
+// credentials, never in flows.json. PORT chooses Node-RED's port (1880), GENEA_PRACTICE_PORT the practice Genea's
+// (PORT + 1). Both ports are checked before anything else; `--build` (what `npm start` passes) then builds nodes/.
+// Ctrl-C stops it all.
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const { demoFlow, DEMO_PATH } = require('./demo-flow');
 
 const root = path.resolve(__dirname, '..');
 const userDir = path.resolve(process.env.GENEA_DEMO_USER_DIR || path.join(root, '.node-red'));
 const port = Number(process.env.PORT || 1880);
+const practicePort = Number(process.env.GENEA_PRACTICE_PORT || port + 1);
+const practiceKey = process.env.GENEA_PRACTICE_KEY || `practice-${crypto.randomBytes(16).toString('hex')}`;
+/** The door the demo's buttons command. */
+const DEMO_DOOR = 'Main Entrance';
 const secret = process.env.GENEA_SECRET || crypto.randomBytes(20).toString('hex');
 const base = `http://127.0.0.1:${port}`;
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -38,13 +45,38 @@ function prepareUserDir() {
   }
 }
 
-/** Refuses a busy port up front: otherwise the demo would deploy to whatever already listens there. */
-function assertPortFree() {
+/**
+ * Refuses a busy port up front, before the build: otherwise the demo would build for seconds, then deploy to
+ * whatever already listens there.
+ */
+function assertPortFree(candidate, variable) {
   return new Promise((resolve) => {
     const probe = net.createServer();
-    probe.once('error', () => fail(`port ${port} is in use; choose another with PORT=<port> npm start`));
-    probe.listen(port, '127.0.0.1', () => probe.close(resolve));
+    probe.once('error', () => fail(`port ${candidate} is in use; choose another with ${variable}=<port> npm start`));
+    probe.listen(candidate, '127.0.0.1', () => probe.close(resolve));
   });
+}
+
+/** The practice Genea on loopback, sending its door events to the demo's receiver. */
+async function startPracticeGenea() {
+  const { PracticeGenea, PRACTICE_CUSTOMER, PRACTICE_LOCATIONS, practiceDoors } = require(
+    path.join(root, 'nodes', 'practice', 'practice-genea.js'),
+  );
+  try {
+    return await PracticeGenea.start({
+      port: practicePort,
+      keys: { [practiceKey]: PRACTICE_CUSTOMER },
+      doors: practiceDoors(),
+      locations: [...PRACTICE_LOCATIONS],
+      receiver: { url: `${base}${DEMO_PATH}`, secret },
+      onDelivery: ({ event, status, reason }) =>
+        console.log(
+          `practice Genea: door event ${event.event_action} (${event.door?.name}) → ${status ?? 'not delivered:'} ${reason}`,
+        ),
+    });
+  } catch (err) {
+    return fail(`the practice Genea cannot listen on port ${practicePort}: ${err.message}`);
+  }
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,9 +99,10 @@ async function waitForAdminApi(url) {
  * Replaces the demo tab (if an earlier start left one), keeps every other flow of the user dir, and resolves once
  * Node-RED's log says the deployed flows started: the admin API answers before they have.
  */
-async function deployDemo(log) {
+async function deployDemo(log, practice) {
   await waitForAdminApi(`${base}/flows`);
-  const demo = demoFlow(secret);
+  const door = practice.doors.find((candidate) => candidate.name === DEMO_DOOR);
+  const demo = demoFlow(secret, { baseUrl: practice.url, key: practiceKey, door });
   const demoIds = new Set(demo.map((node) => node.id));
   const current = await (await fetch(`${base}/flows`)).json();
   // The demo tab takes the place of the one an earlier start left (tabs show in the order of the flows).
@@ -96,10 +129,13 @@ function shellQuote(text) {
   return /^[\w.-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function printBanner() {
+function printBanner(practice) {
   const url = `${base}${DEMO_PATH}`;
   const sender = path.relative(process.cwd(), path.join(root, 'nodes', 'cli', 'genea-webhook-send.js'));
   const origin = process.env.GENEA_SECRET ? 'from GENEA_SECRET' : 'generated; set GENEA_SECRET to choose one';
+  const keyOrigin = process.env.GENEA_PRACTICE_KEY
+    ? 'from GENEA_PRACTICE_KEY'
+    : 'generated; set GENEA_PRACTICE_KEY to choose one';
   console.log(
     [
       '',
@@ -110,6 +146,10 @@ function printBanner() {
       'Send it a signed test event from this directory, then watch the debug sidebar:',
       `  node ${sender} --url ${url} --secret ${shellQuote(secret)} --event access.granted`,
       `  (in ${userDir}: npx genea-webhook-send ...; add --user, --location, --time, ... as in the README)`,
+      `Door control without a Genea account: the practice Genea (${practice.doors.length} doors, 2 locations)`,
+      `  Base URL:        ${practice.url}`,
+      `  API key:         ${practiceKey}   (${keyOrigin})`,
+      `  The demo tab's buttons lock, unlock and quick-grant "${DEMO_DOOR}"; its door events come back to ${url}.`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -118,8 +158,20 @@ function printBanner() {
 
 async function main() {
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT=${process.env.PORT} is not a port number`);
+  if (!Number.isInteger(practicePort) || practicePort < 1 || practicePort > 65535 || practicePort === port) {
+    fail(`GENEA_PRACTICE_PORT=${practicePort} is not a port number other than PORT`);
+  }
+  await assertPortFree(port, 'PORT');
+  await assertPortFree(practicePort, 'GENEA_PRACTICE_PORT');
+  if (process.argv.includes('--build')) {
+    try {
+      execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { cwd: root, stdio: 'inherit' });
+    } catch {
+      fail('the build failed; see above');
+    }
+  }
   prepareUserDir();
-  await assertPortFree();
+  const practice = await startPracticeGenea();
   const settings = path.join(__dirname, 'demo-settings.js');
   const red = spawn(
     process.execPath,
@@ -152,7 +204,7 @@ async function main() {
   red.on('close', (code) => process.exit(failed ? 1 : (code ?? 0)));
 
   try {
-    await deployDemo(log);
+    await deployDemo(log, practice);
   } catch (err) {
     console.error(`npm start: ${err.message}; see the Node-RED log above.`);
     failed = true;
@@ -161,7 +213,7 @@ async function main() {
   }
   log.watching = false;
   log.text = '';
-  if (!stopping) printBanner();
+  if (!stopping) printBanner(practice);
 }
 
 main();

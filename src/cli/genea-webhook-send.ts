@@ -6,9 +6,11 @@
  * 2 for bad arguments.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { GeneaEvent } from '../lib/event';
 import { SAMPLE_EVENT_TYPES, sampleEvent, type SampleEventType } from '../lib/sample-events';
-import { withSampleDetails, type SampleDetails } from '../lib/sample-details';
+import { todayAt, withSampleDetails, type SampleDetails } from '../lib/sample-details';
 import { signBody } from '../lib/signature';
 
 const COMMAND = 'genea-webhook-send';
@@ -33,15 +35,18 @@ Who, where and when, for a sample event (with --event; a name always gets the sa
   --location <name> the location, e.g. Berlin (default: Headquarters)
   --timezone <IANA> the location's time zone, e.g. Europe/Berlin (default: America/New_York)
   --door <name>     the door, e.g. 'Back Door' (default: Main Entrance)
-  --time <ISO>      the event's event_time, with Z or an offset, e.g. 2026-12-01T08:30:00-05:00
-                    (default: now)
+  --time <time>     the event's event_time: a time of today such as 08:55 (or 08:55:30), local
+                    to the event's location (its --timezone, default America/New_York), or an
+                    ISO 8601 time with Z or an offset, e.g. 2026-12-01T08:30:00-05:00 (default: now)
   -h, --help        show this help
+  --version         print the version of this command (the package's)
 
 Prints the status and reason of each answer. Exit status: 0 when every answer is 2xx,
-1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments.
+1 when an answer is not 2xx or the receiver cannot be reached, 2 for bad arguments (an
+option given twice included).
 
 Example: ${COMMAND} --url http://127.0.0.1:1880/genea --secret "$GENEA_SECRET" \\
-           --event access.granted --user 'Grace Hopper' --time 2026-12-01T08:30:00-05:00
+           --event access.granted --user 'Grace Hopper' --time 08:30
 `;
 
 const DETAIL_OPTIONS = ['user', 'location', 'timezone', 'door', 'time'] as const;
@@ -64,7 +69,7 @@ function isSampleEventType(value: string): value is SampleEventType {
   return (SAMPLE_EVENT_TYPES as readonly string[]).includes(value);
 }
 
-function parseCommandLine(args: string[]): Delivery | 'help' {
+function parseCommandLine(args: string[]): Delivery | 'help' | 'version' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -85,14 +90,24 @@ function parseCommandLine(args: string[]): Delivery | 'help' {
         door: { type: 'string' },
         time: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
+      tokens: true,
     });
   } catch (err) {
     // parseArgs explains unknown options, missing values and stray arguments; keep its first sentence.
     throw new UsageError(err instanceof Error ? err.message.split('. ')[0] : String(err));
   }
+  // parseArgs keeps the last of an option given twice: a second --event would silently replace the first.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once`);
+    seen.add(token.name);
+  }
   const options = parsed.values;
   if (options.help) return 'help';
+  if (options.version) return 'version';
 
   if (options.url === undefined) throw new UsageError('--url is required');
   let url: URL;
@@ -132,17 +147,27 @@ function parseCommandLine(args: string[]): Delivery | 'help' {
   if (!isSampleEventType(type)) {
     throw new UsageError(`unknown --event ${type}; one of ${SAMPLE_EVENT_TYPES.join(', ')}`);
   }
-  const event = withSampleDetails(sampleEvent(type), sampleDetails(options));
+  const sample = sampleEvent(type);
+  const event = withSampleDetails(sample, sampleDetails(options, sampleTimeZone(sample)));
   const body = Buffer.from(options.pretty ? JSON.stringify(event, null, 2) : JSON.stringify(event), 'utf8');
   return { url, secret, body, label: `${type} event ${event.uuid} (${body.length} bytes)`, repeat, print };
 }
 
-/** --user, --location, --timezone, --door and --time, checked. */
-function sampleDetails(options: Partial<Record<(typeof DETAIL_OPTIONS)[number], string>>): SampleDetails {
+/** The time zone of a sample event's location, in which --time HH:MM is meant (unless --timezone changes it). */
+function sampleTimeZone(event: GeneaEvent): string {
+  const [place] = Array.isArray(event.location) ? event.location : [event.location];
+  return typeof place?.timezone === 'string' ? place.timezone : 'UTC';
+}
+
+/** --user, --location, --timezone, --door and --time, checked; --time HH:MM is today in the event's time zone. */
+function sampleDetails(
+  options: Partial<Record<(typeof DETAIL_OPTIONS)[number], string>>,
+  eventTimeZone: string,
+): SampleDetails {
   for (const name of DETAIL_OPTIONS) {
     if (options[name] !== undefined && options[name].trim() === '') throw new UsageError(`--${name} is empty`);
   }
-  const { timezone, time } = options;
+  const { timezone } = options;
   if (timezone !== undefined) {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: timezone });
@@ -150,9 +175,11 @@ function sampleDetails(options: Partial<Record<(typeof DETAIL_OPTIONS)[number], 
       throw new UsageError(`--timezone ${timezone} is not an IANA time zone such as Europe/Berlin`);
     }
   }
+  const time =
+    options.time === undefined ? undefined : (todayAt(options.time, timezone ?? eventTimeZone) ?? options.time);
   if (time !== undefined && (!ISO_TIME.test(time) || Number.isNaN(Date.parse(time)))) {
     throw new UsageError(
-      `--time ${time} is not an ISO 8601 time with Z or an offset, such as 2026-12-01T08:30:00-05:00`,
+      `--time ${time} is neither a time of today such as 08:55 nor an ISO 8601 time with Z or an offset, such as 2026-12-01T08:30:00-05:00`,
     );
   }
   const { user, location, door } = options;
@@ -173,15 +200,27 @@ function printRequest(delivery: Delivery): void {
   process.stdout.write('\n');
 }
 
-/** The answer's reason text on one short line (a receiver may answer with a whole HTML page). */
-function reasonOf(text: string, statusText: string): string {
-  const line = text.replace(/\s+/g, ' ').trim() || statusText;
+/**
+ * The answer's reason on one short line. A receiver answers with a short text; an HTML page (a 404 of another
+ * server, a proxy's error page) is not one, and only its size is told.
+ */
+function reasonOf(res: Response, text: string): string {
+  const html = /^text\/html/i.test(res.headers.get('content-type') ?? '') || /^\s*(<!doctype html|<html)/i.test(text);
+  if (html) {
+    const page = `${res.statusText || 'an answer'}: an HTML page (${Buffer.byteLength(text)} bytes), not a Genea receiver's answer`;
+    return res.status === 404 ? `${page}; is the path in --url right?` : page;
+  }
+  const line = text.replace(/\s+/g, ' ').trim() || res.statusText;
   return line.length > MAX_REASON_CHARS ? `${line.slice(0, MAX_REASON_CHARS)}…` : line;
 }
 
-function networkProblem(err: unknown): string {
+function networkProblem(err: unknown, url: URL): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${ANSWER_TIMEOUT_MS / 1000} s`;
-  const cause = err instanceof Error ? (err.cause as { message?: unknown } | undefined) : undefined;
+  const cause = err instanceof Error ? (err.cause as { message?: unknown; code?: unknown } | undefined) : undefined;
+  // OpenSSL's own text for a TLS handshake with a plain-HTTP server says nothing a user can act on.
+  if (typeof cause?.code === 'string' && /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(cause.code)) {
+    return `${url.host} does not answer in TLS: is it a plain http:// server? (${cause.code})`;
+  }
   if (cause && typeof cause.message === 'string') return cause.message;
   return err instanceof Error ? err.message : String(err);
 }
@@ -204,17 +243,17 @@ async function send(delivery: Delivery): Promise<boolean> {
       });
       text = await res.text();
     } catch (err) {
-      console.error(`${prefix}could not deliver to ${delivery.url.href}: ${networkProblem(err)}`);
+      console.error(`${prefix}could not deliver to ${delivery.url.href}: ${networkProblem(err, delivery.url)}`);
       return false;
     }
-    console.log(`${prefix}${res.status} ${reasonOf(text, res.statusText)}`);
+    console.log(`${prefix}${res.status} ${reasonOf(res, text)}`);
     allOk &&= res.ok;
   }
   return allOk;
 }
 
 async function main(): Promise<number> {
-  let delivery: Delivery | 'help';
+  let delivery: Delivery | 'help' | 'version';
   try {
     delivery = parseCommandLine(process.argv.slice(2));
   } catch (err) {
@@ -224,6 +263,14 @@ async function main(): Promise<number> {
   }
   if (delivery === 'help') {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (delivery === 'version') {
+    // The package's manifest, two levels up from nodes/cli/ in the package as in a built checkout.
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    console.log(`${COMMAND} ${manifest.version}`);
     return 0;
   }
   if (delivery.print) {

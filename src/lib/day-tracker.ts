@@ -9,6 +9,9 @@ import type { GeneaSummary } from './event';
 /** A local calendar day, `YYYY-MM-DD`: ISO order, so string order is day order. */
 export type LocalDay = string;
 
+/** What the memory says of an event: a first of its day, another of a day that had its first, or of an older day. */
+export type FirstOfDayVerdict = 'first' | 'repeat' | 'older-day';
+
 /** What the memory looks like in the node's context (plain JSON). */
 export interface DayTrackerState {
   version: 1;
@@ -138,12 +141,15 @@ export class DayTracker {
     return this.firsts.size;
   }
 
-  /** True when `day` is a new day for `key` (and remembers it); false when `key` had its first on `day` or later. */
-  claimFirst(key: string, day: LocalDay): boolean {
+  /**
+   * `first` when `day` is a new day for `key` (and remembers it); `repeat` when `key` already had its first on `day`;
+   * `older-day` when `key` had its first on a later day, or `day` is older than the memory covers.
+   */
+  claim(key: string, day: LocalDay): FirstOfDayVerdict {
     // A day older than the memory covers cannot be judged: it is not a new first.
-    if (this.latest !== null && day < previousDay(this.latest, DAYS_KEPT_BEFORE_LATEST)) return false;
+    if (this.latest !== null && day < previousDay(this.latest, DAYS_KEPT_BEFORE_LATEST)) return 'older-day';
     const last = this.firsts.get(key);
-    if (last !== undefined && last >= day) return false;
+    if (last !== undefined && last >= day) return last === day ? 'repeat' : 'older-day';
     // Re-inserting keeps the map in order of claims, oldest first, for the cap.
     this.firsts.delete(key);
     this.firsts.set(key, day);
@@ -152,7 +158,7 @@ export class DayTracker {
       this.prune();
     }
     while (this.firsts.size > this.maxKeys) this.firsts.delete(this.firsts.keys().next().value as string);
-    return true;
+    return 'first';
   }
 
   toJSON(): DayTrackerState {
@@ -166,4 +172,23 @@ export class DayTracker {
       if (day < oldestKept) this.firsts.delete(key);
     }
   }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The first-of-day decision as one atomic claim in a shared ClaimStore (Redis, for several replicas): the key
+ * names the memory key and the local day; the claim lives until the event's day and the two after it have ended
+ * (as long as the in-process memory keeps a day), counted from the arrival for an event that arrives late.
+ */
+export function firstOfDayClaim(
+  memoryKey: string,
+  day: LocalDay,
+  instantMs: number,
+  arrivalMs: number,
+): { key: string; ttlMs: number } {
+  return {
+    key: `${memoryKey}:${day}`,
+    ttlMs: Math.max(instantMs, arrivalMs) - arrivalMs + (DAYS_KEPT_BEFORE_LATEST + 1) * DAY_MS,
+  };
 }

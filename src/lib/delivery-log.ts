@@ -13,6 +13,18 @@ export interface DeliveryHint {
   readonly values?: Readonly<Record<string, string>>;
 }
 
+/** The answers a receiver gives: REJECTIONS by name, those with data in them, and the two of an accepted one. */
+export type ReasonCode =
+  | keyof typeof REJECTIONS
+  | 'accepted'
+  | 'duplicate'
+  | 'sourceForbidden'
+  | 'proxyHopsMissing'
+  | 'bodyTooLarge'
+  | 'bodyTimeout'
+  | 'bodyUnreadable'
+  | 'clientClosed';
+
 export type HintCode =
   | 'no-signature-header'
   | 'previous-secret'
@@ -35,6 +47,10 @@ export interface DeliveryRecord {
   readonly bytes: number | null;
   readonly status: number;
   readonly reason: string;
+  /** The reason as a catalog code, for the editor to show it in the user's language; absent for one unknown. */
+  readonly reasonCode?: ReasonCode;
+  /** What the reason's text names (a size, a time, an address), for its catalog text. */
+  readonly reasonValues?: Readonly<Record<string, string>>;
   readonly hint?: DeliveryHint;
   /** Set when the signature was valid and the body an event: accepted, or refused for its age. */
   readonly type?: string;
@@ -90,6 +106,8 @@ interface Entry {
    */
   readonly event: Pick<GeneaSummary, 'type' | 'uuid' | 'action' | 'message'> | undefined;
   readonly duplicate: boolean;
+  /** What its texts cost, counted in the budget beside the body. */
+  readonly textBytes: number;
   /** A copy of the event's bytes, exactly as received; dropped first when over the budget. */
   body: Buffer | undefined;
   replays: number;
@@ -103,6 +121,13 @@ export type ReplayLookup =
 let lastId = 0;
 
 const MAX_HINT_VALUE_LENGTH = 100;
+/**
+ * The most characters kept of any text taken from a delivery (uuid, action, message, ...): the list is for
+ * telling deliveries apart; the whole event is in its detail while its body is kept.
+ */
+export const MAX_TEXT_LENGTH = 120;
+/** What a record costs beyond its texts and body, roughly: counted so that the budget bounds the whole log. */
+const RECORD_OVERHEAD_BYTES = 200;
 
 export class DeliveryLog {
   /** Oldest first; at most `capacity`. */
@@ -112,7 +137,10 @@ export class DeliveryLog {
 
   constructor(
     readonly capacity = 50,
-    /** The most event bytes kept: big bodies lose their event, oldest first, before memory grows. */
+    /**
+     * The most bytes kept, records' texts and events' bodies together: bodies are dropped, oldest first, before
+     * memory grows.
+     */
     readonly eventBudgetBytes = 4 * 1024 * 1024,
     private readonly now: () => number = Date.now,
   ) {}
@@ -127,8 +155,21 @@ export class DeliveryLog {
     const accepted = 'accepted' in answer && answer.accepted;
     const duplicate = accepted && answer.duplicate;
     const summary = accepted ? answer.summary : signedRefusal(facts);
+    const texts = {
+      ip: keptText(facts.ip),
+      method: keptText(facts.method),
+      reason: keptText(answer.reason),
+      event: summary && {
+        type: keptText(summary.type),
+        uuid: keptText(summary.uuid),
+        action: keptText(summary.action),
+        message: keptText(summary.message),
+      },
+    };
+    const hint = deliveryHint(facts);
+    const recordBytes = RECORD_OVERHEAD_BYTES + textBytes(texts) + textBytes(hint);
     let body: Buffer | undefined;
-    if (summary && facts.body && facts.body.length <= this.eventBudgetBytes) {
+    if (summary && facts.body && recordBytes + facts.body.length <= this.eventBudgetBytes) {
       // A copy: the received Buffer may be a view of a much larger socket read. Small ones share a slab of
       // Node's 8 KiB pool (the cheapest copy); larger ones get their own memory.
       body = Buffer.from(facts.body);
@@ -136,20 +177,13 @@ export class DeliveryLog {
     const entry: Entry = {
       id: String(++lastId),
       at: this.now(),
-      ip: facts.ip,
-      method: facts.method,
+      ...texts,
       bytes: facts.body ? facts.body.length : null,
       status: answer.status,
-      reason: answer.reason,
-      hint: deliveryHint(facts),
+      hint,
       accepted,
-      event: summary && {
-        type: summary.type,
-        uuid: summary.uuid,
-        action: summary.action,
-        message: summary.message,
-      },
       duplicate,
+      textBytes: recordBytes,
       body,
       replays: 0,
     };
@@ -158,13 +192,19 @@ export class DeliveryLog {
     else this.counts.accepted++;
 
     this.entries.push(entry);
-    this.keptBytes += body?.length ?? 0;
-    if (this.entries.length > this.capacity) this.keptBytes -= this.entries.shift()?.body?.length ?? 0;
-    for (let i = 0; this.keptBytes > this.eventBudgetBytes; i++) {
+    this.keptBytes += cost(entry);
+    if (this.entries.length > this.capacity) this.keptBytes -= cost(this.entries.shift());
+    // Records themselves are small and bounded (capacity × capped texts): bodies make room, oldest first.
+    for (let i = 0; this.keptBytes > this.eventBudgetBytes && i < this.entries.length; i++) {
       this.keptBytes -= this.entries[i].body?.length ?? 0;
       this.entries[i].body = undefined;
     }
     return entry.id;
+  }
+
+  /** Bytes kept now: every record's texts and the bodies still kept (within the budget unless texts alone exceed it). */
+  get bytesKept(): number {
+    return this.keptBytes;
   }
 
   /** Every record, newest first, without events. */
@@ -215,6 +255,36 @@ export class DeliveryLog {
   }
 }
 
+function cost(entry: Entry | undefined): number {
+  return entry ? entry.textBytes + (entry.body?.length ?? 0) : 0;
+}
+
+/**
+ * `text` cut to MAX_TEXT_LENGTH characters (an ellipsis marks the cut), as a string of its own: a slice of a long
+ * string may keep the whole of it alive.
+ */
+export function keptText<T extends string | null>(text: T): T {
+  if (text === null || text.length <= MAX_TEXT_LENGTH) return text;
+  let end = MAX_TEXT_LENGTH - 1;
+  // Never half a surrogate pair.
+  if (/[\ud800-\udbff]/.test(text.charAt(end - 1))) end--;
+  return ownString(`${text.slice(0, end)}…`) as T;
+}
+
+/** A copy of `text` that shares no memory with the (maybe much longer) string it was cut from. */
+function ownString(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/** The UTF-8 bytes of every string in `value`, however deep. */
+function textBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value !== 'object' || value === null) return 0;
+  let sum = 0;
+  for (const inner of Object.values(value)) sum += textBytes(inner);
+  return sum;
+}
+
 function listed(entry: Entry): DeliveryRecord {
   const record: DeliveryRecord = {
     id: entry.id,
@@ -224,6 +294,7 @@ function listed(entry: Entry): DeliveryRecord {
     bytes: entry.bytes,
     status: entry.status,
     reason: entry.reason,
+    ...reasonOf(entry.status, entry.reason),
     ...(entry.hint && { hint: entry.hint }),
   };
   if (!entry.event) return record;
@@ -234,6 +305,44 @@ function listed(entry: Entry): DeliveryRecord {
     replayable: entry.accepted && entry.body !== undefined,
     replays: entry.replays,
   };
+}
+
+/** The fixed reasons by their text. */
+const FIXED_REASONS = new Map<string, ReasonCode>([
+  ...Object.entries(REJECTIONS).map(([code, { reason }]): [string, ReasonCode] => [reason, code as ReasonCode]),
+  ['Accepted', 'accepted'],
+  ['Duplicate: already accepted', 'duplicate'],
+]);
+
+/** The reasons with data in them (the allow-list's and the body reader's), by status and text. */
+const REASON_PATTERNS: ReadonlyArray<{ status: number; pattern: RegExp; code: ReasonCode; names: string[] }> = [
+  { status: 403, pattern: /^Forbidden: source (\S+) is not allowed$/, code: 'sourceForbidden', names: ['ip'] },
+  {
+    status: 403,
+    pattern: /^Forbidden: X-Forwarded-For does not show the (\d+) trusted proxy hop\(s\) configured$/,
+    code: 'proxyHopsMissing',
+    names: ['hops'],
+  },
+  { status: 413, pattern: /^Body larger than (\d+) bytes$/, code: 'bodyTooLarge', names: ['bytes'] },
+  { status: 408, pattern: /^Body not received within (\d+) ms$/, code: 'bodyTimeout', names: ['ms'] },
+  { status: 400, pattern: /^Request body could not be read$/, code: 'bodyUnreadable', names: [] },
+  { status: 400, pattern: /^Client closed the request mid-body$/, code: 'clientClosed', names: [] },
+];
+
+/** The catalog code of an answer's reason, and the values its text names; nothing for a reason not known here. */
+export function reasonOf(
+  status: number,
+  reason: string,
+): { reasonCode?: ReasonCode; reasonValues?: Record<string, string> } {
+  const fixed = FIXED_REASONS.get(reason);
+  if (fixed) return { reasonCode: fixed };
+  for (const { status: expected, pattern, code, names } of REASON_PATTERNS) {
+    const match = status === expected ? pattern.exec(reason) : null;
+    if (!match) continue;
+    if (names.length === 0) return { reasonCode: code };
+    return { reasonCode: code, reasonValues: Object.fromEntries(names.map((name, i) => [name, match[i + 1]])) };
+  }
+  return {};
 }
 
 /**
@@ -249,10 +358,12 @@ function signedRefusal(facts: DeliveryFacts): GeneaSummary | undefined {
 
 /** Text from a request for a hint: cut short and printable. */
 function printable(text: string): string {
-  return text
-    .trim()
-    .slice(0, MAX_HINT_VALUE_LENGTH)
-    .replace(/[^\x20-\x7e]/g, '?');
+  return ownString(
+    text
+      .trim()
+      .slice(0, MAX_HINT_VALUE_LENGTH)
+      .replace(/[^\x20-\x7e]/g, '?'),
+  );
 }
 
 /** The media type of a Content-Type header, without parameters. */

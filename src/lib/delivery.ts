@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { verifySignature } from './signature';
 import { summarise, type GeneaEvent, type GeneaSummary } from './event';
-import type { DuplicateWindow } from './duplicate-window';
 
 export const SIGNATURE_HEADER = 'x-sequr-signature';
 
@@ -23,7 +22,7 @@ export type DeliveryVerdict =
       readonly duplicate: boolean;
       /** Which secret the signature matched: 0 the current one, 1 the previous one (a rotation under way). */
       readonly secretIndex: number;
-      /** What identifies the event in the duplicate window (see `duplicateKey`). */
+      /** What identifies the event in the duplicate window (see `duplicateKey`): short, whatever the event. */
       readonly key: string;
       readonly event: GeneaEvent;
       readonly summary: GeneaSummary;
@@ -46,6 +45,7 @@ export const REJECTIONS = {
   },
   closing: { status: 503, reason: 'Receiver is restarting: retry the delivery' },
   badAllowList: { status: 503, reason: 'Receiver misconfigured: invalid source allow-list (see the Node-RED log)' },
+  sharedState: { status: 503, reason: 'Receiver not ready: shared state (Redis) unavailable, retry the delivery' },
 } as const satisfies Record<string, Rejection>;
 
 /** `application/json`, `application/<x>+json`, with or without parameters. */
@@ -58,19 +58,21 @@ export function isJsonContentType(header: string | undefined): boolean {
 
 /**
  * What makes two deliveries the same event: its `uuid` (with its type, action and time, so that two
- * different events sharing a short numeric id are never taken for one), else the exact body.
+ * different events sharing a short numeric id are never taken for one), else the exact body. Hashed, so a
+ * remembered event costs the same few bytes however long its fields are.
  */
 export function duplicateKey(event: GeneaEvent, body: Buffer): string {
   const uuid = event.uuid;
   if ((typeof uuid === 'string' && uuid !== '') || (typeof uuid === 'number' && Number.isFinite(uuid))) {
-    return JSON.stringify([
+    const identity = JSON.stringify([
       String(uuid),
       event.event_type ?? null,
       event.event_action ?? null,
       event.event_time ?? null,
     ]);
+    return `event:${createHash('sha256').update(identity).digest('base64url')}`;
   }
-  return `body:${createHash('sha256').update(body).digest('base64')}`;
+  return `body:${createHash('sha256').update(body).digest('base64url')}`;
 }
 
 /** The body as JSON text: UTF-8, a byte-order mark tolerated (JSON.parse does not). */
@@ -113,12 +115,14 @@ function staleness(event: GeneaEvent, maxEventAgeMs: number, now: number): Rejec
   return now - time > maxEventAgeMs ? REJECTIONS.staleEvent : null;
 }
 
-/** Verifies, parses, checks the age of, classifies and deduplicates one delivery whose raw bytes are `body`. */
+/**
+ * Verifies, parses, checks the age of and classifies one delivery whose raw bytes are `body`. Whether it is a
+ * duplicate is the next step, the claim of its `key` in a ClaimStore (`asDuplicate` then marks the verdict).
+ */
 export function processDelivery(
   body: Buffer,
   signature: unknown,
   secrets: readonly string[],
-  duplicates: DuplicateWindow,
   options: DeliveryOptions = {},
 ): DeliveryVerdict {
   const check = verifySignature(body, signature, secrets);
@@ -131,16 +135,21 @@ export function processDelivery(
   const { maxEventAgeMs = 0 } = options;
   const stale = maxEventAgeMs > 0 ? staleness(event, maxEventAgeMs, options.now ?? Date.now()) : null;
   if (stale) return refuse(stale);
-  const key = duplicateKey(event, body);
-  const duplicate = duplicates.seenBefore(key);
   return {
     accepted: true,
     status: 200,
-    reason: duplicate ? 'Duplicate: already accepted' : 'Accepted',
-    duplicate,
+    reason: 'Accepted',
+    duplicate: false,
     secretIndex: check.secretIndex,
-    key,
+    key: duplicateKey(event, body),
     event,
     summary: summarise(event),
   };
+}
+
+export type AcceptedVerdict = Extract<DeliveryVerdict, { accepted: true }>;
+
+/** The verdict for a copy of an event whose key was already claimed: answered 200, emitted no more. */
+export function asDuplicate(verdict: AcceptedVerdict): AcceptedVerdict {
+  return { ...verdict, duplicate: true, reason: 'Duplicate: already accepted' };
 }

@@ -1,13 +1,16 @@
 /**
- * A client of Genea's REST API (what /work/shared/genea-api.md documents, nothing more): key verification,
+ * A client of Genea's REST API (what docs/genea.md documents, nothing more): key verification,
  * the paged door and location lists, and the three door commands. Door commands run one after the other per
  * door, in call order; lock, unlock and reads are retried once on a network error or a 5xx, a quick grant
- * (which opens the door each time) never. The API key is never part of an error, a result or a log line.
+ * (which opens the door each time) never. The API key is never part of an error, a result or a log line: every text
+ * taken from Genea, success or failure, goes through redactKey.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { checkBaseUrl } from './base-url';
 
-export const DEFAULT_BASE_URL = 'https://api.sequr.io';
+export { checkBaseUrl, DEFAULT_BASE_URL, type BaseUrlProblem } from './base-url';
+
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** Genea's own integrations page with this size; the maximum Genea allows is unknown. */
 export const PAGE_SIZE = 100;
@@ -63,33 +66,6 @@ export interface Verification {
   message: string | null;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
-function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-export type BaseUrlProblem = 'invalid' | 'insecure';
-
-/**
- * Checks a base URL: `https:`, or plain `http:` to a loopback host only (a local proxy or test server), so the
- * key never crosses a network in clear; no user, query or fragment. Returns the URL without a trailing slash.
- */
-export function checkBaseUrl(raw: unknown): { url: string } | { problem: BaseUrlProblem } {
-  const text = typeof raw === 'string' ? raw.trim() : '';
-  let url: URL;
-  try {
-    url = new URL(text === '' ? DEFAULT_BASE_URL : text);
-  } catch {
-    return { problem: 'invalid' };
-  }
-  if (url.username || url.password || url.search || url.hash || !['http:', 'https:'].includes(url.protocol)) {
-    return { problem: 'invalid' };
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return { problem: 'insecure' };
-  return { url: url.href.replace(/\/+$/, '') };
-}
-
 export type ApiFailure =
   | 'key' // 401, 403
   | 'not-found' // 404
@@ -110,15 +86,23 @@ export class GeneaApiError extends Error {
   readonly reason: string;
   /** The Retry-After header of a 429, as sent; null when absent. */
   readonly retryAfter: string | null;
-  /** False only when the request certainly never reached a server (no connection was made). */
+  /** False only when the request certainly never reached a server (no connection was made, or it was never sent). */
   readonly mayHaveArrived: boolean;
+  /** True when the key verification failed, so the command it came before was never sent. */
+  readonly inVerification: boolean;
   /** How many times the request was sent (2 after a retry). */
   attempts = 1;
 
   constructor(
     kind: ApiFailure,
     detail: string,
-    fields: { status?: number | null; reason?: string; retryAfter?: string | null; mayHaveArrived?: boolean } = {},
+    fields: {
+      status?: number | null;
+      reason?: string;
+      retryAfter?: string | null;
+      mayHaveArrived?: boolean;
+      inVerification?: boolean;
+    } = {},
   ) {
     super(detail);
     this.name = 'GeneaApiError';
@@ -127,12 +111,52 @@ export class GeneaApiError extends Error {
     this.reason = fields.reason ?? '';
     this.retryAfter = fields.retryAfter ?? null;
     this.mayHaveArrived = fields.mayHaveArrived ?? true;
+    this.inVerification = fields.inVerification ?? false;
+  }
+
+  /** This failure of the key verification, as the failure of the command that was therefore never sent. */
+  commandNotSent(): GeneaApiError {
+    const fields = { status: this.status, reason: this.reason, retryAfter: this.retryAfter };
+    const failure = new GeneaApiError(this.kind, this.message, {
+      ...fields,
+      mayHaveArrived: false,
+      inVerification: true,
+    });
+    failure.attempts = this.attempts;
+    return failure;
   }
 
   /** Worth one more try for a request whose repetition changes nothing. */
   get transient(): boolean {
     return this.kind === 'server' || this.kind === 'timeout' || this.kind === 'unreachable';
   }
+}
+
+/** `Bearer <value>` as a header or a text may quote it. */
+const BEARER = /\bBearer\s+[^\s,;"'<>]+/gi;
+export const REDACTED = '***';
+
+/**
+ * `text` without `apiKey` (as is and URL-encoded) and without any `Bearer <value>`: for every text taken from
+ * Genea, which could echo the key it was sent, and every text that may hold one (a base URL as typed).
+ */
+export function redactKey(text: string, apiKey: string): string {
+  const key = apiKey.trim();
+  let redacted = text;
+  if (key !== '') {
+    for (const form of new Set([key, encodeURIComponent(key)])) redacted = redacted.split(form).join(REDACTED);
+  }
+  return redacted.replace(BEARER, `Bearer ${REDACTED}`);
+}
+
+/** `value` with redactKey applied to every string in it (Genea's records, as lists return them). */
+function redactDeep<T>(value: T, apiKey: string): T {
+  if (typeof value === 'string') return redactKey(value, apiKey) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, apiKey)) as T;
+  if (isRecord(value)) {
+    return Object.fromEntries(Object.entries(value).map(([field, item]) => [field, redactDeep(item, apiKey)])) as T;
+  }
+  return value;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -193,6 +217,40 @@ export class SerialQueue {
 }
 
 /**
+ * One result of `load` for every caller: while a load is in flight, callers share it; a result is kept `keepMs`
+ * after it came; a failure is not kept (the next call loads again).
+ */
+export class SharedResult<T> {
+  private current: Promise<T> | null = null;
+  /** When the current result came; null while it is in flight. */
+  private settledAt: number | null = null;
+
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly keepMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The result, shared while in flight and kept for `keepMs`; `fresh`: not a kept one (one in flight is shared). */
+  get(fresh = false): Promise<T> {
+    const kept = this.settledAt !== null && !fresh && this.now() - this.settledAt < this.keepMs;
+    if (this.current && (this.settledAt === null || kept)) return this.current;
+    const current = this.load();
+    this.current = current;
+    this.settledAt = null;
+    current.then(
+      () => {
+        if (this.current === current) this.settledAt = this.now();
+      },
+      () => {
+        if (this.current === current) this.current = null;
+      },
+    );
+    return current;
+  }
+}
+
+/**
  * Commands per door of one Genea (base URL), shared by every client: a redeploy or a second config node makes a
  * new client, and its lock must still wait for the unlock an earlier one has under way.
  */
@@ -222,7 +280,8 @@ export class GeneaApiClient {
       const data = isRecord(answer.body) && isRecord(answer.body.data) ? answer.body.data : {};
       const customerUuid = nonEmpty(data.customer_uuid);
       if (customerUuid === null) throw badAnswer(answer, 'no customer_uuid');
-      return { customerUuid, message: geneaReason(answer.body) };
+      const message = geneaReason(answer.body);
+      return { customerUuid, message: message === null ? null : this.redact(message) };
     });
     this.verification = verification;
     // A failed verification is not kept: the next use tries again.
@@ -254,14 +313,17 @@ export class GeneaApiClient {
   command(door: string, command: DoorCommand): Promise<CommandResult> {
     if (!isDoorId(door)) return Promise.reject(new TypeError('not a door uuid'));
     return doorCommands.run(`${this.baseUrl} ${door}`, async () => {
-      await this.customerUuid();
+      await this.customerUuid().catch((err: unknown) => {
+        throw err instanceof GeneaApiError ? err.commandNotSent() : err;
+      });
       const path = `/v2/door/${encodeURIComponent(door)}/${command}`;
       const answer = command === 'quick_unlock' ? await this.once('PUT', path) : await this.idempotent('PUT', path);
       // A quick grant may answer with only meta.message or no parsable body: the 2xx is what counts.
       const data = isRecord(answer.body) && isRecord(answer.body.data) ? answer.body.data : {};
       const locked = typeof data.is_locked === 'boolean' ? data.is_locked : null;
       const meta = isRecord(answer.body) && isRecord(answer.body.meta) ? answer.body.meta : {};
-      return { locked, message: nonEmpty(meta.message) };
+      const message = nonEmpty(meta.message);
+      return { locked, message: message === null ? null : this.redact(message) };
     });
   }
 
@@ -273,7 +335,7 @@ export class GeneaApiClient {
       const answer = await this.idempotent('GET', path);
       const body = answer.body;
       if (!isRecord(body) || !Array.isArray(body.data)) throw badAnswer(answer, 'no data list');
-      items.push(...(body.data as T[]));
+      items.push(...redactDeep(body.data as T[], this.apiKey));
       const pagination = isRecord(body.meta) && isRecord(body.meta.pagination) ? body.meta.pagination : {};
       const count = Number(pagination.page_count);
       // Without a readable page count, the one page is all there is; an empty page ends the list early.
@@ -303,23 +365,24 @@ export class GeneaApiClient {
   private async once(method: string, path: string, body?: unknown): Promise<Answer> {
     const answer = await this.send(method, path, body);
     if (answer.status >= 200 && answer.status < 300) return answer;
-    const reason = this.scrub(geneaReason(answer.body) ?? answer.statusText);
+    const reason = this.redact(geneaReason(answer.body) ?? answer.statusText);
     const detail = `${answer.status} ${reason}`.trim();
-    const fields = { status: answer.status, reason, retryAfter: answer.retryAfter };
+    const retryAfter = answer.retryAfter === null ? null : this.redact(answer.retryAfter);
+    const fields = { status: answer.status, reason, retryAfter };
     if (answer.status === 401 || answer.status === 403) throw new GeneaApiError('key', detail, fields);
     if (answer.status === 404) throw new GeneaApiError('not-found', detail, fields);
     if (answer.status === 422) throw new GeneaApiError('refused', detail, fields);
     if (answer.status === 429) {
-      const wait = answer.retryAfter === null ? '' : ` (Retry-After: ${answer.retryAfter})`;
+      const wait = retryAfter === null ? '' : ` (Retry-After: ${retryAfter})`;
       throw new GeneaApiError('rate-limited', `${detail}${wait}`, fields);
     }
     const notJson = answer.json ? '' : ' (answer is not JSON)';
     throw new GeneaApiError(answer.status >= 500 ? 'server' : 'http', `${detail}${notJson}`, fields);
   }
 
-  /** Genea's reasons come from its server; should one ever echo the key, it is cut out here. */
-  private scrub(text: string): string {
-    return this.apiKey === '' ? text : text.split(this.apiKey).join('***');
+  /** Genea's texts come from its server; should one ever echo the key, it is cut out here. */
+  private redact(text: string): string {
+    return redactKey(text, this.apiKey);
   }
 
   private send(method: string, path: string, body?: unknown): Promise<Answer> {

@@ -6,13 +6,15 @@ export { signBody, verifySignature, type SignatureAlgorithm, type SignatureCheck
 export * from './event';
 export {
   processDelivery,
+  asDuplicate,
   duplicateKey,
   isJsonContentType,
   REJECTIONS,
+  type AcceptedVerdict,
   type DeliveryVerdict,
   type Rejection,
 } from './delivery';
-export { DuplicateWindow } from './duplicate-window';
+export { MemoryClaimStore, newClaimToken, type ClaimStore } from './claim-store';
 export { sampleEvent, SAMPLE_EVENT_TYPES, type SampleEventType } from './sample-events';
 export { SourceAllowList, clientAddress, sourceRejection } from './source-allow-list';
 export {
@@ -34,3 +36,12 @@ export {
   type GeneaLocationRecord,
   type Verification,
 } from './genea-api';
+export {
+  DoorStates,
+  DOOR_FIELDS,
+  countDoors,
+  type DoorState,
+  type DoorChange,
+  type DoorCounts,
+  type DoorField,
+} from './door-state';

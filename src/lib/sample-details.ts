@@ -65,3 +65,61 @@ export function withSampleDetails(event: GeneaEvent, details: SampleDetails): Ge
   }
   return result;
 }
+
+const LOCAL_TIME = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+/** The wall-clock fields of `instantMs` in `timeZone`. */
+function wallClock(
+  instantMs: number,
+  timeZone: string,
+): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number> {
+  const formatter = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    calendar: 'gregory',
+    numberingSystem: 'latn',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const parts = Object.fromEntries(formatter.formatToParts(instantMs).map((part) => [part.type, Number(part.value)]));
+  return {
+    year: parts.year,
+    month: parts.month,
+    day: parts.day,
+    hour: parts.hour,
+    minute: parts.minute,
+    second: parts.second,
+  };
+}
+
+/** Minutes `timeZone` is ahead of UTC at `instantMs`. */
+function offsetMinutes(instantMs: number, timeZone: string): number {
+  const wall = wallClock(instantMs, timeZone);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  return Math.round((asUtc - Math.floor(instantMs / 1000) * 1000) / 60_000);
+}
+
+const twoDigits = (value: number): string => String(value).padStart(2, '0');
+
+/**
+ * `HH:MM` or `HH:MM:SS` on today's date in `timeZone` (today as it is there at `nowMs`), as an ISO 8601 time with
+ * that zone's offset, e.g. `08:55` in America/New_York → `2026-12-01T08:55:00-05:00`; null when `text` is no such
+ * time. A sample event of today stays a first of its day, whenever it is sent.
+ */
+export function todayAt(text: string, timeZone: string, nowMs = Date.now()): string | null {
+  const match = LOCAL_TIME.exec(text);
+  if (!match) return null;
+  const [hour, minute, second] = [match[1], match[2], match[3] ?? '0'].map(Number);
+  const today = wallClock(nowMs, timeZone);
+  const wallMs = Date.UTC(today.year, today.month - 1, today.day, hour, minute, second);
+  // The zone's offset at that instant (found from the offset near it, as a change of offset moves the instant).
+  const offset = offsetMinutes(wallMs - offsetMinutes(wallMs, timeZone) * 60_000, timeZone);
+  const sign = offset < 0 ? '-' : '+';
+  const date = `${today.year}-${twoDigits(today.month)}-${twoDigits(today.day)}`;
+  const time = `${twoDigits(hour)}:${twoDigits(minute)}:${twoDigits(second)}`;
+  return `${date}T${time}${sign}${twoDigits(Math.floor(Math.abs(offset) / 60))}:${twoDigits(Math.abs(offset) % 60)}`;
+}

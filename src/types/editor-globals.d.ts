@@ -10,6 +10,9 @@ declare global {
    */
   const geneaLib: {
     readonly 'source-allow-list': typeof import('../lib/source-allow-list');
+    readonly 'base-url': typeof import('../lib/base-url');
+    readonly 'stored-credential': typeof import('../lib/stored-credential');
+    readonly 'redis-url': typeof import('../lib/redis-url');
   };
 }
 export {};

@@ -1,7 +1,8 @@
 'use strict';
-// The "Genea" sidebar tab of recent deliveries in Node-RED's real editor (headless Chromium, real Node-RED process):
-// reached from the receiver's dialog, rows arriving live as deliveries come in over HTTP, a row's event and hint,
-// its replay, and clearing the list. With GENEA_SCREENSHOTS=<dir> it saves the README's screenshot of the tab.
+// The "Genea deliveries" sidebar tab in Node-RED's real editor (headless Chromium, real Node-RED process): reached
+// from the receiver's dialog, rows arriving live as deliveries come in over HTTP (comms says which receiver changed,
+// the tab fetches its list), a row's event, reason and hint in English and German, its replay, and clearing the
+// list and the node's status counts. With GENEA_SCREENSHOTS=<dir> it saves the README's screenshot of the tab.
 const assert = require('node:assert/strict');
 const { NodeRedProcess } = require('../support/red-process');
 const { launchBrowser, screenshot } = require('../support/browser');
@@ -44,6 +45,16 @@ describe('the Genea deliveries sidebar in a real browser', function () {
         wires: [['debug'], []],
       },
       { id: 'debug', type: 'debug', z: 'tab', active: true, complete: 'true', x: 420, y: 100, wires: [] },
+      {
+        id: 'rx2',
+        type: 'genea-webhook-in',
+        z: 'tab',
+        config: 'cfg',
+        url: '/genea-2',
+        x: 160,
+        y: 200,
+        wires: [[], []],
+      },
     ]);
     browser = await launchBrowser();
     page = await openEditor(browser, red, 'en-US', { width: 1400, permissions: ['clipboard-read', 'clipboard-write'] });
@@ -64,6 +75,11 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     assert.equal(await receiver.locator('.genea-deliveries-name').innerText(), 'Front office');
     assert.equal(await receiver.locator('.genea-deliveries-header code').innerText(), '/genea');
     await receiver.locator('.genea-deliveries-empty').getByText(strings.deliveries.none).waitFor();
+    // An unnamed receiver is shown by its path, once.
+    const unnamed = page.locator('[data-receiver="rx2"] .genea-deliveries-header');
+    await unnamed.waitFor();
+    assert.equal(await unnamed.locator('.genea-deliveries-name').innerText(), '/genea-2');
+    assert.equal(await unnamed.locator('code').count(), 0);
   });
 
   it('shows deliveries as they arrive, newest first, without a reload', async function () {
@@ -129,8 +145,15 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     const counts = dePage.locator('[data-receiver="rx"] .genea-deliveries-counts');
     await counts.waitFor();
     assert.match(await counts.innerText(), /^2 angenommen · 1 Wiederholungen · 1 abgewiesen · 1 erneut gesendet$/);
-    await dePage.locator('[data-receiver="rx"] .genea-deliveries-line').first().click();
+    const line = dePage.locator('[data-receiver="rx"] .genea-deliveries-line').first();
+    // The reason in German, in the row and in its detail.
+    assert.equal(await line.locator('.genea-deliveries-what').innerText(), german.deliveries.reasons.missingSignature);
+    await line.click();
     await dePage.getByText(german.deliveries.hints['no-signature-header']).waitFor();
+    assert.equal(
+      await dePage.locator('[data-receiver="rx"] .genea-deliveries-reason').innerText(),
+      german.deliveries.reasons.missingSignature,
+    );
     await dePage.context().close();
   });
 
@@ -167,17 +190,28 @@ describe('the Genea deliveries sidebar in a real browser', function () {
   });
 
   it('keeps a live row when the answer to an earlier fetch of the list arrives after it', async function () {
-    // The tab fetches the list when shown; hold that answer (the list as it was) until a live update has shown a
-    // newer delivery, as a slow network would.
+    // The tab fetches the list when shown; hold that answer (the list as it was) until a live notice has shown a
+    // newer delivery, as a slow network would. Later fetches (those of the notices) pass.
     let release;
     const held = new Promise((resolve) => (release = resolve));
     let fetched;
     const fetchedOld = new Promise((resolve) => (fetched = resolve));
-    await page.route(/\/genea-webhook-in\/rx\/deliveries$/, async (route) => {
+    let holding = true;
+    const list = /\/genea-webhook-in\/rx\/deliveries$/;
+    await page.route(list, async (route) => {
+      if (!holding) return route.continue();
+      holding = false;
       const response = await route.fetch();
       fetched();
       await held;
       await route.fulfill({ response });
+    });
+    // Counts the answers the page has handled (jQuery's ajaxComplete runs after their done callbacks).
+    await page.evaluate(() => {
+      globalThis.geneaListAnswers = 0;
+      globalThis.$(document).ajaxComplete((_event, _xhr, settings) => {
+        if (/(^|\/)genea-webhook-in\/rx\/deliveries$/.test(settings.url)) globalThis.geneaListAnswers++;
+      });
     });
     await page.evaluate(() => RED.sidebar.show('debug'));
     await page.evaluate(() => RED.sidebar.show('genea-deliveries'));
@@ -188,19 +222,23 @@ describe('the Genea deliveries sidebar in a real browser', function () {
     );
     const row = rows().filter({ hasText: 'browser-live-1' });
     await row.waitFor();
-    const answered = page.waitForResponse(/\/genea-webhook-in\/rx\/deliveries$/);
+    const handled = await page.evaluate(() => globalThis.geneaListAnswers);
     release();
-    await answered;
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    // The sentinel: the page has handled the held answer.
+    await page.waitForFunction((before) => globalThis.geneaListAnswers > before, handled);
     assert.equal(await row.count(), 1, 'the older answer replaced the live list');
-    await page.unroute(/\/genea-webhook-in\/rx\/deliveries$/);
+    await page.unroute(list);
   });
 
-  it("clears a receiver's list", async function () {
+  it("clears a receiver's list, and the counts in its status", async function () {
     await page.evaluate(() => RED.sidebar.show('genea-deliveries'));
+    const status = page.locator('[id="rx"] .red-ui-flow-node-status-label');
+    assert.equal(await deliver({ ...events.granted, uuid: 'browser-unsigned-2' }, { signed: false }), 401);
+    await status.getByText(/rejected/).waitFor();
     await page.click('[data-receiver="rx"] .genea-deliveries-clear');
     await page.locator('[data-receiver="rx"] .genea-deliveries-empty').waitFor();
     assert.equal(await rows().count(), 0);
+    await status.getByText(strings.status.listening, { exact: true }).waitFor();
     const list = await red.request('GET', red.adminUrl('/genea-webhook-in/rx/deliveries'));
     assert.deepEqual(JSON.parse(list.text), []);
     assert.ok(!(await page.content()).includes(SECRET));

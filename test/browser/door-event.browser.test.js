@@ -148,7 +148,35 @@ describe('the door-event filter in a real browser', function () {
     await page.locator('label[for="node-input-door"]').getByText(strings.label.door).waitFor();
     await page.uncheck('#genea-filters-kinds-held_open');
     assert.equal(await hintUnder(page, '#genea-filters-kinds'), strings.validation.kinds);
+    // The tip wraps inside the dialog: the panel keeps its usual width (it grew to ~770 px for a tip on one line).
+    const { tray, tip } = await page.evaluate(() => {
+      const box = (el) => el.getBoundingClientRect();
+      const tipElement = [...document.querySelectorAll('.red-ui-tray .form-tips')].find((el) => el.offsetParent);
+      return { tray: box(document.querySelector('.red-ui-tray:last-of-type')), tip: box(tipElement) };
+    });
+    assert.ok(tray.width <= 600, `the dialog is ${tray.width} px wide`);
+    assert.ok(tip.right <= tray.right, `the tip ends at ${tip.right}, the dialog at ${tray.right}`);
     await page.click('#node-dialog-cancel');
+    await page.waitForSelector('#node-dialog-cancel', { state: 'detached' });
+
+    // The resource-change dialog's long German label keeps clear of its checkboxes.
+    const resourceChange = await dropFromPalette(page, 'genea-resource-change', 240, 260);
+    await editNode(page, resourceChange);
+    await page.locator('#genea-filters-resourceTypes input').first().waitFor();
+    const { labelRight, choicesLeft } = await page.evaluate(() => {
+      const choices = document.getElementById('genea-filters-resourceTypes');
+      const text = choices.previousElementSibling.querySelector('span');
+      return {
+        labelRight: Math.max(...[...text.getClientRects()].map((rect) => rect.right)),
+        choicesLeft: choices.getBoundingClientRect().left,
+      };
+    });
+    assert.ok(
+      labelRight < choicesLeft,
+      `"${strings.label.resourceTypes}" ends at ${labelRight}, the boxes start at ${choicesLeft}`,
+    );
+    await page.click('#node-dialog-cancel');
+    await page.waitForSelector('#node-dialog-cancel', { state: 'detached' });
 
     // The help sidebar of the selected node (ctrl-g h), in German.
     await nodeShape(page, nodeId).click();

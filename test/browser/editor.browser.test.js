@@ -3,13 +3,18 @@
 // real Node-RED process with the packed package installed. With GENEA_SCREENSHOTS=<dir> it also saves the README's
 // screenshots there (`npm run screenshots`).
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const { screenshot } = require('../support/browser');
 const gestures = require('./editor-support');
+const { readExamples } = require('../support/examples');
 
 const { PACKAGE, catalog } = gestures;
 const { demoFlow } = require('../../scripts/demo-flow');
+// The practice Genea npm start runs beside the demo (its base URL, key and the door of the demo's buttons).
+const PRACTICE = {
+  baseUrl: 'http://127.0.0.1:1881',
+  key: 'demo-practice-key',
+  door: { uuid: 'door-main', name: 'Main Entrance' },
+};
 
 const SECRET = 'browser-test-secret-4c7e1a';
 const PATH = '/genea-browser';
@@ -138,18 +143,10 @@ describe('the editor in a real browser', function () {
   });
 
   it('imports an example through Import > Examples and deploys it without missing types', async function () {
-    // The example that uses the most node types of this package.
-    const examplesDir = path.join(__dirname, '..', '..', 'examples');
-    const [example] = fs
-      .readdirSync(examplesDir)
-      .filter((file) => file.endsWith('.json'))
-      .map((file) => {
-        const flow = JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
-        return {
-          name: path.basename(file, '.json'),
-          ours: new Set(flow.map((n) => n.type).filter((t) => types.includes(t))),
-        };
-      })
+    // The example that uses the most node types of this package, of those that need no other package.
+    const [example] = readExamples()
+      .filter(({ needs }) => needs.length === 0)
+      .map(({ name, nodes }) => ({ name, ours: new Set(nodes.map((n) => n.type).filter((t) => types.includes(t))) }))
       .sort((a, b) => b.ours.size - a.ours.size);
     const allTypes = () =>
       page.evaluate(() => {
@@ -197,6 +194,52 @@ describe('the editor in a real browser', function () {
     assert.doesNotMatch(red.log, /Waiting for missing types|Missing node modules/);
   });
 
+  it('imports the door examples side by side with one Genea API config node, whichever way the conflict is met', async function () {
+    // The test before imported 09, which has the most node types (ties go to the first file); 10 and 11 bring the same
+    // `Genea API` config node, which Node-RED reports as already existing. Import copy keeps the one there is, and so
+    // does View nodes, which leaves a conflicting config node unticked.
+    const importExample = async (name) => {
+      await page.click('#red-ui-header-button-sidemenu');
+      await page.click('#menu-item-import');
+      await page.click('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples');
+      const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      await library.getByText(PACKAGE, { exact: true }).click();
+      await library.getByText(name, { exact: true }).click();
+      await page.click('#red-ui-clipboard-dialog-ok');
+    };
+    const placeImported = async () => {
+      const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+      await page.mouse.move(chart.x + 300, chart.y + 400, { steps: 5 });
+      await page.mouse.click(chart.x + 300, chart.y + 400);
+    };
+    const tabs = () => page.evaluate(() => RED.nodes.filterNodes({ type: 'genea-door' }).map((n) => n.z));
+    const doorsBefore = (await tabs()).length;
+    assert.ok(doorsBefore >= 2, 'example 09 is there');
+
+    await importExample('10-front-door-open-for-the-day');
+    const notification = page.locator('.red-ui-notification').filter({ hasText: 'already exist' });
+    await notification.getByRole('button', { name: 'Import copy' }).click();
+    await placeImported();
+    await importExample('11-let-the-visitor-in');
+    await notification.getByRole('button', { name: 'View nodes...' }).click();
+    await page.click('#red-ui-clipboard-dialog-import-conflict');
+    await placeImported();
+
+    const { apis, doors, configs } = await page.evaluate(() => {
+      const found = { apis: [], configs: [] };
+      RED.nodes.eachConfig((n) => {
+        if (n.type === 'genea-api') found.apis.push({ id: n.id, name: n.name });
+        if (n.type === 'genea-config') found.configs.push(n.name);
+      });
+      found.doors = RED.nodes.filterNodes({ type: 'genea-door' }).map((n) => n.api);
+      return found;
+    });
+    assert.equal(doors.length, doorsBefore + 3, 'the door nodes of 10 (two) and 11 (one) were imported');
+    assert.deepEqual(apis, [{ id: 'genea-examples-api', name: 'Genea API' }], 'one Genea API config node');
+    assert.deepEqual([...new Set(doors)], ['genea-examples-api'], 'every door node uses it');
+    assert.equal(new Set(configs).size, configs.length, `Genea config nodes say whose they are: ${configs}`);
+  });
+
   it('speaks German to a German browser', async function () {
     const german = await gestures.openEditor(browser, red, 'de-DE');
     const strings = catalog('genea-webhook-in', 'de');
@@ -217,15 +260,14 @@ describe('the editor in a real browser', function () {
 
   it('loads the demo and every example with every node valid (optional properties may be missing)', async function () {
     // Flows written by hand, by the demo and by older versions leave out optional properties: the runtime takes
-    // their defaults, so the editor must show no invalid triangle for them. Only an example's config node (and so
-    // its receiver) may wait for the user's secret.
-    const examplesDir = path.join(__dirname, '..', '..', 'examples');
+    // their defaults, so the editor must show no invalid triangle for them. Only an example's config nodes (and so
+    // its receivers and door nodes) may wait for the user's secret or API key. An example that needs another
+    // package (the door board: Dashboard 2) is checked where that package is installed.
     const flows = [
-      { name: 'demo', nodes: demoFlow('browser-demo-secret'), secretIncluded: true },
-      ...fs
-        .readdirSync(examplesDir)
-        .filter((file) => file.endsWith('.json'))
-        .map((file) => ({ name: file, nodes: JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) })),
+      { name: 'demo', nodes: demoFlow('browser-demo-secret', PRACTICE), secretIncluded: true },
+      ...readExamples()
+        .filter(({ needs }) => needs.length === 0)
+        .map(({ file, nodes }) => ({ name: file, nodes })),
     ];
     const invalid = await page.evaluate((all) => {
       // The receivers earlier tests added would share paths with these (a conflict the editor rightly shows).
@@ -236,12 +278,18 @@ describe('the editor in a real browser', function () {
         for (const node of imported.nodes) {
           RED.editor.validateNode(node);
           if (node.valid) continue;
-          if (node.type === 'genea-config' && !secretIncluded) continue;
+          if (['genea-config', 'genea-api'].includes(node.type) && !secretIncluded) continue;
           const properties = Object.entries(node._def.defaults)
             .filter(([prop, def]) => def.validate && def.validate.call(node, node[prop], {}) !== true)
             .map(([prop]) => prop);
-          // A receiver is invalid while its config node waits for the secret too.
-          if (!secretIncluded && properties.join() === 'config' && RED.nodes.node(node.config)?.valid === false)
+          // A receiver (a door node) is invalid while its config node waits for the secret (the API key) too.
+          const [configProperty] = properties;
+          if (
+            !secretIncluded &&
+            properties.length === 1 &&
+            ['config', 'api'].includes(configProperty) &&
+            RED.nodes.node(node[configProperty])?.valid === false
+          )
             continue;
           found.push(`${name}: ${node.type} ${node.name || node.id} (${properties.join(', ') || 'credentials'})`);
         }

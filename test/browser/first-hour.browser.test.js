@@ -8,6 +8,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { PACKAGE, catalog, startEditor, openEditor, editNode, clickOpeningTray, deploy } = require('./editor-support');
 const { demoFlow } = require('../../scripts/demo-flow');
+// The practice Genea npm start runs beside the demo (its base URL, key and the door of the demo's buttons).
+const PRACTICE = {
+  baseUrl: 'http://127.0.0.1:1881',
+  key: 'demo-practice-key',
+  door: { uuid: 'door-main', name: 'Main Entrance' },
+};
 
 const SECRET = 'first-hour-secret-5b2e';
 const TAB = 'first-hour-tab';
@@ -235,13 +241,15 @@ describe('the first hour in the editor (real browser)', function () {
         .readdirSync(examplesDir)
         .filter((file) => file.endsWith('.json'))
         .map((file) => ({ name: file, nodes: JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) })),
-      { name: 'demo', nodes: demoFlow('demo-secret') },
+      { name: 'demo', nodes: demoFlow('demo-secret', PRACTICE) },
     ];
     for (const tab of tabs) {
       const z = tab.nodes.find((n) => n.type === 'tab').id;
       await page.evaluate(
         ([nodes, id]) => {
-          RED.view.importNodes(nodes, { generateIds: false, addFlow: false, touchImport: true });
+          // A config node an earlier example brought (the door examples share one) is there already.
+          const fresh = nodes.filter((node) => !RED.nodes.node(node.id));
+          RED.view.importNodes(fresh, { generateIds: false, addFlow: false, touchImport: true });
           RED.workspaces.show(id);
         },
         [tab.nodes, z],
@@ -292,10 +300,26 @@ describe('the first hour in the editor (real browser)', function () {
             }
           }
         }
-        const expected = RED.nodes.filterLinks({}).filter((link) => link.source.z === z).length;
-        return { found, wires, expected };
+        const links = RED.nodes.filterLinks({}).filter((link) => link.source.z === z);
+        // Room between nodes: none touches another, and every wire runs to the right, never looping back.
+        const crowded = [];
+        const GAP = 20;
+        const named = (r) => `${r.n.type} "${r.n.name || ''}"`;
+        for (const [i, a] of rects.entries()) {
+          for (const b of rects.slice(i + 1)) {
+            const apart =
+              a.right + GAP <= b.left || b.right + GAP <= a.left || a.bottom + 10 <= b.top || b.bottom + 10 <= a.top;
+            if (!apart) crowded.push(`${named(a)} touches ${named(b)}`);
+          }
+        }
+        for (const link of links) {
+          const [source, target] = [link.source, link.target].map((n) => rects.find((r) => r.n === n));
+          if (target.left < source.right + GAP) crowded.push(`the wire ${named(source)} → ${named(target)} loops back`);
+        }
+        return { found, crowded, wires, expected: links.length };
       }, z);
       assert.deepEqual(problems.found, [], tab.name);
+      if (tab.name !== 'demo') assert.deepEqual(problems.crowded, [], tab.name);
       assert.equal(problems.wires, problems.expected, `${tab.name}: every wire checked`);
     }
     assert.ok(types.length > 0 && PACKAGE);

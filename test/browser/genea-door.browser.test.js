@@ -31,6 +31,8 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
   let doorId;
   /** Everything the editor received: HTTP answers and websocket frames. */
   const received = [];
+  /** The websocket frames among them, from the page's first websocket on. */
+  const frames = [];
   const door$ = catalog('genea-door', 'en-US');
   const api$ = catalog('genea-api', 'en-US');
 
@@ -52,7 +54,15 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
         () => {},
       ),
     );
-    page.on('websocket', (ws) => ws.on('framereceived', (frame) => received.push(String(frame.payload))));
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', (frame) => {
+        frames.push(String(frame.payload));
+        received.push(String(frame.payload));
+      }),
+    );
+    // Loaded again with the listeners in place, so the editor's websocket is watched from its first frame.
+    await page.reload();
+    await page.locator('#red-ui-palette-container-Genea').waitFor();
   });
   after(async function () {
     await browser?.close();
@@ -87,6 +97,13 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     await typeInto(page, '#node-config-input-baseUrl', 'http://api.sequr.io');
     await page.waitForSelector('#node-config-input-baseUrl.input-error');
     await waitForTooltip(page, '#node-config-input-baseUrl', api$.validation.baseUrl);
+    // A bare ? or # would bend every path: the runtime's own rule refuses it in the dialog too.
+    for (const bent of [`${genea.url}/?`, `${genea.url}#`]) {
+      await typeInto(page, '#node-config-input-baseUrl', genea.url);
+      await page.waitForSelector('#node-config-input-baseUrl:not(.input-error)');
+      await typeInto(page, '#node-config-input-baseUrl', bent);
+      await page.waitForSelector('#node-config-input-baseUrl.input-error');
+    }
     await typeInto(page, '#node-config-input-baseUrl', genea.url);
     await page.waitForSelector('#node-config-input-baseUrl:not(.input-error)');
     await page.locator('#genea-api-key-state').getByText(api$.keyMissing).waitFor();
@@ -137,9 +154,26 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     await page.click('#node-dialog-ok');
     await deploy(page);
     const deployed = (await red.getFlows()).find((node) => node.id === doorId);
-    assert.deepEqual([deployed.action, deployed.door], ['lock', 'door-front']);
+    assert.deepEqual([deployed.action, deployed.door, deployed.doorName], ['lock', 'door-front', 'Front Door']);
+    // The label names the door as the picker did, not by its uuid.
     const label = await page.evaluate((id) => RED.utils.getNodeLabel(RED.nodes.node(id)), doorId);
-    assert.equal(label, 'genea door: lock door-front');
+    assert.equal(label, 'genea door: lock Front Door');
+    await page.locator(`[id="${doorId}"] .red-ui-flow-node-label`).getByText('genea door: lock Front Door').waitFor();
+    // A uuid typed by hand that the list does not know has no name: the label shows the uuid.
+    await editNode(page, doorId);
+    await page.locator('#genea-door-picker-state').getByText('2 doors').waitFor();
+    await typeInto(page, '#node-input-door', 'door-elsewhere');
+    await page.click('#node-dialog-ok');
+    assert.equal(
+      await page.evaluate((id) => RED.utils.getNodeLabel(RED.nodes.node(id)), doorId),
+      'genea door: lock door-elsewhere',
+    );
+    await editNode(page, doorId);
+    await page.locator('#genea-door-picker-state').getByText('2 doors').waitFor();
+    await page.selectOption('#genea-door-picker', 'door-front');
+    await page.click('#node-dialog-ok');
+    await deploy(page);
+    assert.equal((await red.getFlows()).find((node) => node.id === doorId).doorName, 'Front Door');
   });
 
   it('never shows the key again, verifies the deployed one, and the editor never received it', async function () {
@@ -163,8 +197,57 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     await keyInput.waitFor({ state: 'detached' });
     await page.click('#node-dialog-cancel');
     assert.ok(received.length > 10, 'answers were watched');
+    // Frames from before the first deploy on, e.g. the deploy notifications: the websocket was watched throughout.
+    assert.ok(
+      frames.some((frame) => frame.includes('notification/runtime-deploy')),
+      `frames: ${frames.length}`,
+    );
     assert.ok(!received.some((text) => text.includes(KEY)), 'the editor received the key');
+    assert.ok(!frames.some((frame) => frame.includes(KEY)), 'a websocket frame carried the key');
     assert.ok(!red.log.includes(KEY), 'the key is in the Node-RED log');
+  });
+
+  it('flags a Genea API config node without a key and every door node using it, and warns on deploy', async function () {
+    await page.evaluate(() =>
+      RED.view.importNodes(
+        [
+          { id: 'nokey-api', type: 'genea-api', name: 'No key', baseUrl: 'https://api.sequr.io' },
+          {
+            id: 'nokey-door',
+            type: 'genea-door',
+            z: RED.workspaces.active(),
+            api: 'nokey-api',
+            action: 'lock',
+            door: 'd1',
+            x: 260,
+            y: 300,
+            wires: [[]],
+          },
+        ],
+        { touchImport: true },
+      ),
+    );
+    // As a paste is once dropped: the workspace has changes to deploy.
+    await page.evaluate(() => RED.nodes.dirty(true));
+    await page.waitForFunction(() => RED.nodes.node('nokey-api')?.valid === false);
+    await page.waitForFunction(() => RED.nodes.node('nokey-door')?.valid === false);
+    assert.deepEqual(await page.evaluate(() => RED.nodes.node('nokey-api').validationErrors), [api$.validation.noKey]);
+    assert.deepEqual(await page.evaluate(() => RED.nodes.node('nokey-door').validationErrors), [
+      door$.validation.apiNoKey,
+    ]);
+    await page.locator('[id="nokey-door"] .red-ui-flow-node-error:not(.hide)').waitFor();
+    assert.equal(await page.evaluate((id) => RED.nodes.node(id).valid, doorId), true, 'the door node with a key');
+    // Deploying warns about both, by their labels and types.
+    await page.click('#red-ui-header-button-deploy:not(.disabled)');
+    const warning = page
+      .locator('.red-ui-notification')
+      .filter({ has: page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy') });
+    await warning.waitFor();
+    const text = await warning.innerText();
+    assert.match(text, /No key \(genea-api\)/);
+    assert.match(text, /genea door: lock d1 \(genea-door\)/);
+    await warning.getByRole('button', { name: 'Cancel' }).click();
+    await warning.waitFor({ state: 'detached' });
   });
 
   it('speaks German: palette label, dialogs and help', async function () {
@@ -181,6 +264,8 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     );
     await german.locator('#genea-door-picker-state').getByText('2 Türen').waitFor();
     // A failure of Genea's API reads in the editor's language too, with Genea's reason (listing is retried once).
+    // Flows restarted first: a config node keeps its listing for 30 s, a new one lists again.
+    await red.deploy(await red.getFlows(), 'reload');
     genea.answerNext(
       /^GET \/v2\/customer\/[^/]+\/door$/,
       { status: 500, body: { meta: { message: 'Maintenance' } } },

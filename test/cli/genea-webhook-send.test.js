@@ -3,6 +3,7 @@
 // signatures are checked with openssl, classification with the package's own core.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { Collector } = require('../support/collector');
@@ -129,6 +130,59 @@ describe('genea-webhook-send', function () {
     assert.match(run.stderr, new RegExp(`could not deliver to ${closed}: connect ECONNREFUSED`));
   });
 
+  it('--version prints the package version and exits 0', async function () {
+    const run = await runSender(['--version']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `genea-webhook-send ${require('../../package.json').version}\n`);
+  });
+
+  it('tells an HTML page (a 404 of another server) by its status and one short line, not the page', async function () {
+    const page = `<!DOCTYPE html>\n<html><head><title>Error</title></head><body>${'<p>Cannot POST /genea</p>\n'.repeat(200)}</body></html>`;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const status = req.url === '/missing' ? 404 : 502;
+        res
+          .writeHead(status, { 'Content-Type': req.url === '/bare' ? 'text/plain' : 'text/html; charset=utf-8' })
+          .end(page);
+      });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${server.address().port}`;
+    try {
+      const missing = await runSender(['--url', `${base}/missing`, '--secret', SECRET]);
+      assert.equal(missing.code, 1);
+      const lines = missing.stdout.trimEnd().split('\n');
+      assert.equal(lines.length, 2, missing.stdout);
+      assert.equal(
+        lines[1],
+        `404 Not Found: an HTML page (${Buffer.byteLength(page)} bytes), not a Genea receiver's answer; is the path in --url right?`,
+      );
+      // Told by its content too, whatever the content type says; another status, no hint at the path.
+      const bare = await runSender(['--url', `${base}/bare`, '--secret', SECRET]);
+      assert.equal(bare.code, 1);
+      assert.match(bare.stdout, /\n502 Bad Gateway: an HTML page \(\d+ bytes\), not a Genea receiver's answer\n$/);
+      assert.doesNotMatch(missing.stdout + bare.stdout, /Cannot POST|<html/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says in one line that an https:// URL points at a plain-HTTP server', async function () {
+    const plain = url().replace(/^http:/, 'https:');
+    const run = await runSender(['--url', plain, '--secret', SECRET]);
+    assert.equal(run.code, 1);
+    const host = new URL(plain).host.replace(/[.]/g, '\\.');
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `^could not deliver to ${plain.replace(/[.]/g, '\\.')}: ${host} does not answer in TLS: ` +
+          'is it a plain http:// server\\? \\(ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)\\)\\n$',
+      ),
+    );
+    assert.doesNotMatch(run.stderr, /ssl3_get_record|openssl/);
+  });
+
   describe('over HTTPS', function () {
     let tlsCollector;
     let caFile;
@@ -185,9 +239,19 @@ describe('genea-webhook-send', function () {
       [['--url', target, '--secret', SECRET, '--file', __filename, '--user', 'Bea'], /--user applies to --event/],
       [['--url', target, '--secret', SECRET, '--file', __filename, '--time', 'x'], /--time applies to --event/],
       [['--url', target, '--secret', SECRET, '--timezone', 'Mars/Base'], /--timezone Mars\/Base is not an IANA/],
-      [['--url', target, '--secret', SECRET, '--time', '2026-12-01T08:30'], /--time 2026-12-01T08:30 is not an ISO/],
-      [['--url', target, '--secret', SECRET, '--time', '2026-13-45T08:30Z'], /is not an ISO 8601 time/],
+      [
+        ['--url', target, '--secret', SECRET, '--time', '2026-12-01T08:30'],
+        /--time 2026-12-01T08:30 is neither a time of today such as 08:55 nor an ISO 8601 time/,
+      ],
+      [['--url', target, '--secret', SECRET, '--time', '2026-13-45T08:30Z'], /nor an ISO 8601 time/],
+      [['--url', target, '--secret', SECRET, '--time', '25:00'], /--time 25:00 is neither a time of today/],
       [['--url', target, '--secret', SECRET, '--user', ' '], /--user is empty/],
+      [
+        ['--url', target, '--secret', SECRET, '--event', 'access.granted', '--event', 'access.denied'],
+        /--event is given more than once/,
+      ],
+      [['--url', target, '--secret', SECRET, '--url', target], /--url is given more than once/],
+      [['--url', target, '--secret', SECRET, '--time=08:00', '--time', '09:00'], /--time is given more than once/],
       [['--url', target, '--secret', SECRET, '--print', '--repeat', '2'], /--print and --repeat exclude each other/],
     ];
     for (const [args, message] of cases) {
@@ -246,6 +310,28 @@ describe('genea-webhook-send', function () {
     assert.match(first.user.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it("--time HH:MM is that time of today at the event's location, in its time zone", async function () {
+    const today = (zone) => new Date().toLocaleDateString('en-CA', { timeZone: zone });
+    const daysBefore = [today('America/New_York'), today('Europe/Berlin')];
+    assert.equal((await runSender(['--url', url(), '--secret', SECRET, '--time', '08:55'])).code, 0);
+    const berlin = ['--location', 'Berlin', '--timezone', 'Europe/Berlin', '--time', '07:30:15'];
+    assert.equal(
+      (await runSender(['--url', url(), '--secret', SECRET, '--event', 'access.denied', ...berlin])).code,
+      0,
+    );
+    const daysAfter = [today('America/New_York'), today('Europe/Berlin')];
+    const [newYork, inBerlin] = collector.on('/genea').map((request) => request.body.event_time);
+    for (const [i, [time, zone, local]] of [
+      [newYork, 'America/New_York', '08:55:00'],
+      [inBerlin, 'Europe/Berlin', '07:30:15'],
+    ].entries()) {
+      assert.match(time, new RegExp(`^\\d{4}-\\d{2}-\\d{2}T${local}[+-]\\d{2}:\\d{2}$`));
+      assert.ok([daysBefore[i], daysAfter[i]].includes(time.slice(0, 10)), `${time}: today in ${zone}`);
+      const shown = new Date(time).toLocaleString('en-CA', { timeZone: zone, hourCycle: 'h23' });
+      assert.equal(shown, `${time.slice(0, 10)}, ${local}`, `${time} is ${local} in ${zone}`);
+    }
+  });
+
   it('--print prints the signed request, headers and body, and sends nothing', async function () {
     const run = await runSender(['--url', `${url()}?x=1`, '--secret', SECRET, '--event', 'access.denied', '--print']);
     assert.equal(run.code, 0, run.stderr);
@@ -277,6 +363,7 @@ describe('genea-webhook-send', function () {
       '--timezone',
       '--door',
       '--time',
+      '--version',
       'GENEA_SECRET',
     ]) {
       assert.ok(run.stdout.includes(option), option);

@@ -1,6 +1,8 @@
 'use strict';
 // `npm start`'s script as a user runs it: it must come up, print the URL, the secret and a sender command line
-// that works as printed, keep the secret out of flows.json, and leave no process behind on SIGINT.
+// that works as printed, keep the secret out of flows.json, run the practice Genea with door control that works from
+// the demo tab (a command reaches it, its signed door event comes back to the receiver), leave no process behind on
+// SIGINT, and refuse a busy port before it builds anything.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -8,6 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFile } = require('node:child_process');
 const { freePort } = require('../support/red-process');
+const { npmArgs, npmCommand } = require('../../scripts/npm');
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 const FILTER_TYPES = [
@@ -42,6 +45,7 @@ describe('npm start (scripts/start.js), the demo', function () {
   let output = '';
   let userDir;
   let port;
+  let practicePort;
 
   before(async function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-demo-'));
@@ -55,8 +59,15 @@ describe('npm start (scripts/start.js), the demo', function () {
       ]),
     );
     port = await freePort();
-    const env = { ...process.env, PORT: String(port), GENEA_DEMO_USER_DIR: userDir };
+    practicePort = await freePort();
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      GENEA_PRACTICE_PORT: String(practicePort),
+      GENEA_DEMO_USER_DIR: userDir,
+    };
     delete env.GENEA_SECRET;
+    delete env.GENEA_PRACTICE_KEY;
     // Its own process group, like a terminal's foreground job, to see that nothing of it outlives it.
     child = spawn(process.execPath, [path.join(projectRoot, 'scripts', 'start.js')], {
       cwd: projectRoot,
@@ -198,11 +209,153 @@ describe('npm start (scripts/start.js), the demo', function () {
     assert.equal(settings.editorTheme?.tours, false);
   });
 
+  it("prints the practice Genea's base URL and key, and the demo's genea-api uses them, the key as a credential", async function () {
+    const baseUrl = `http://127.0.0.1:${practicePort}`;
+    assert.match(output, /Door control without a Genea account: the practice Genea \(12 doors, 2 locations\)/);
+    assert.match(output, new RegExp(`Base URL: +${baseUrl}\n`));
+    const key = /API key: +(practice-[0-9a-f]{32}) +\(generated/.exec(output)?.[1];
+    assert.ok(key, output);
+    const verify = await fetch(`${baseUrl}/v2/api_key/verify`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ api_key: key }),
+    });
+    assert.equal(verify.status, 200);
+    const flows = fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8');
+    const api = JSON.parse(flows).find((node) => node.type === 'genea-api');
+    assert.equal(api.baseUrl, baseUrl);
+    assert.ok(!flows.includes(key), 'the key is not in flows.json');
+    const doorNodes = JSON.parse(flows).filter((node) => node.type === 'genea-door');
+    assert.deepEqual(doorNodes.map((node) => node.action).sort(), ['list', 'lock', 'lock', 'quick_unlock', 'unlock']);
+    assert.ok(doorNodes.every((node) => node.api === api.id));
+  });
+
+  it("sends a door command from the demo tab to the practice Genea, whose signed door event the demo's receiver accepts", async function () {
+    const baseUrl = `http://127.0.0.1:${practicePort}`;
+    const key = /API key: +(practice-[0-9a-f]{32})/.exec(output)[1];
+    const auth = { Authorization: `Bearer ${key}` };
+    const customer = (
+      await (
+        await fetch(`${baseUrl}/v2/api_key/verify`, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ api_key: key }),
+        })
+      ).json()
+    ).data.customer_uuid;
+    const mainEntrance = async () =>
+      (
+        await (await fetch(`${baseUrl}/v2/customer/${customer}/door?page_size=100`, { headers: auth })).json()
+      ).data.find((door) => door.name === 'Main Entrance');
+    assert.equal((await mainEntrance()).is_locked, true);
+
+    // The demo tab's "unlock Main Entrance" button, pressed as the editor presses it.
+    const press = await fetch(`http://127.0.0.1:${port}/inject/genea-demo-unlock-button`, { method: 'POST' });
+    assert.equal(press.status, 200);
+    const deadline = Date.now() + 15_000;
+    const line = /practice Genea: door event SEQUR_DOOR_ACCESS_MODE_UNLOCKED \(Main Entrance\) → (\d+) (.*)\n/;
+    while (!line.test(output)) {
+      assert.ok(Date.now() < deadline, `no door event came back:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(line.exec(output).slice(1), ['200', 'Accepted']);
+    assert.equal((await mainEntrance()).is_locked, false, 'the command reached the practice Genea');
+    // The receiver took it as Genea's: signed with the demo's secret, classified as a remote mode change.
+    const deliveries = await (
+      await fetch(`http://127.0.0.1:${port}/genea-webhook-in/genea-demo-receiver/deliveries`, {
+        headers: { Accept: 'application/json' },
+      })
+    ).json();
+    const accepted = deliveries.find((delivery) => delivery.action === 'SEQUR_DOOR_ACCESS_MODE_UNLOCKED');
+    assert.ok(accepted, JSON.stringify(deliveries));
+    assert.equal(accepted.status, 200);
+    assert.equal(accepted.type, 'door.mode_changed');
+  });
+
+  it('locks a door reported forced open through the practice Genea, which reports the lock back', async function () {
+    const secret = /Secret: +([0-9a-f]{40})/.exec(output)[1];
+    // The sender's --door derives the door's uuid from its name, as the practice Genea does: its unlocked lobby.
+    const run = await new Promise((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          'nodes/cli/genea-webhook-send.js',
+          '--url',
+          `http://127.0.0.1:${port}/genea`,
+          '--secret',
+          secret,
+          '--event',
+          'door.forced_open',
+          '--door',
+          'Lobby',
+        ],
+        { cwd: projectRoot },
+        (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const line = /practice Genea: door event SEQUR_DOOR_ACCESS_MODE_CARD_ONLY \(Lobby\) → (\d+) (.*)\n/;
+    const deadline = Date.now() + 15_000;
+    while (!line.test(output)) {
+      assert.ok(Date.now() < deadline, `the lobby was not locked:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(line.exec(output).slice(1), ['200', 'Accepted']);
+  });
+
   it('stops on SIGINT, Node-RED with it', async function () {
     process.kill(child.pid, 'SIGINT');
     const { code } = await child.exited;
     assert.equal(code, 0, output);
     assert.equal(processGroupAlive(child.pid), false, 'no process of the demo is left');
     assert.equal(await connects(port), false, 'the port is free again');
+    assert.equal(await connects(practicePort), false, "the practice Genea's port is free again");
+  });
+});
+
+describe('npm start on a busy port', function () {
+  this.timeout(30_000);
+
+  /** `npm start` with these variables; resolves with its exit code and output. */
+  function npmStart(env) {
+    return new Promise((resolve) => {
+      const child = spawn(npmCommand(), [...npmArgs(), 'start'], {
+        cwd: projectRoot,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Were the port not checked, it would build and start: stop it rather than leave it running.
+        timeout: 25_000,
+      });
+      let text = '';
+      for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (text += chunk));
+      child.on('close', (code) => resolve({ code, text }));
+    });
+  }
+
+  it("says so at once, before building anything, for Node-RED's port and for the practice Genea's", async function () {
+    const blocker = net.createServer();
+    await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = blocker.address().port;
+    // The build starts by deleting nodes/: the same file afterwards shows that nothing was built.
+    const before = fs.statSync(path.join(projectRoot, 'nodes', 'lib', 'index.js'));
+    try {
+      const onNodeRed = await npmStart({ PORT: String(busy), GENEA_PRACTICE_PORT: String(await freePort()) });
+      assert.notEqual(onNodeRed.code, 0);
+      assert.match(
+        onNodeRed.text,
+        new RegExp(`npm start: port ${busy} is in use; choose another with PORT=<port> npm start`),
+      );
+      const onPractice = await npmStart({ PORT: String(await freePort()), GENEA_PRACTICE_PORT: String(busy) });
+      assert.notEqual(onPractice.code, 0);
+      assert.match(
+        onPractice.text,
+        new RegExp(`npm start: port ${busy} is in use; choose another with GENEA_PRACTICE_PORT=<port> npm start`),
+      );
+      for (const run of [onNodeRed, onPractice]) assert.doesNotMatch(run.text, /scripts\/build\.js/);
+    } finally {
+      blocker.close();
+    }
+    const after = fs.statSync(path.join(projectRoot, 'nodes', 'lib', 'index.js'));
+    assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs], 'nodes/ was not rebuilt');
   });
 });

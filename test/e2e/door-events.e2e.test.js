@@ -95,10 +95,26 @@ describe('door and device events (real Node-RED process)', function () {
       if (index === 1) await deliver(body); // Genea's retry of the held-open alarm: not emitted again
     }
 
-    // The reader's status was delivered after every alarm: had the retry passed, it would have been posted before.
-    const devices = await collector.waitFor('/devices', 1);
-    const alarms = await collector.waitFor('/alarms', 5);
-    const remote = await collector.waitFor('/remote', 2);
+    // A sentinel for each sink, delivered last, must arrive there: only then is what else reached it all there is.
+    // Each sink is checked against its own sentinel: the sinks post independently, in no order among each other.
+    const sentinels = {
+      '/alarms': doorAlarm({ 'Forced Open State': 'Prior : No, Current : Yes' }),
+      '/remote': doorEvent('SEQUR_HOST_INITIATED_REQUEST_DOOR_USE_NOT_VERIFIED', null),
+      '/devices': doorEvent('OSDP_READER_ONLINE_STATUS_UPDATE', { 'Reader Status': 'ONLINE' }),
+    };
+    for (const sentinel of Object.values(sentinels)) await deliver(JSON.stringify(sentinel));
+    const before = async (sink) => {
+      const isSentinel = (entry) => entry.body.payload.uuid === sentinels[sink].uuid;
+      const deadline = Date.now() + 10_000;
+      while (!collector.on(sink).some(isSentinel)) {
+        assert.ok(Date.now() < deadline, `the sentinel never reached ${sink}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return collector.on(sink).filter((entry) => !isSentinel(entry));
+    };
+    const devices = await before('/devices');
+    const alarms = await before('/alarms');
+    const remote = await before('/remote');
     const byUuid = (entries) => new Map(entries.map((entry) => [entry.body.payload.uuid, entry.body]));
 
     const passedAlarms = byUuid(alarms);

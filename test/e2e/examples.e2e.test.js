@@ -12,6 +12,7 @@ const { Collector } = require('../support/collector');
 const { runSender } = require('../support/sender');
 const { sampleEvent } = require('../../nodes/lib');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
+const { neededPackages, readExamples } = require('../support/examples');
 
 const PACKAGE = 'node-red-contrib-genea-webhooks';
 const SECRET = 'examples-e2e-secret-3f7a';
@@ -22,6 +23,8 @@ const FRONT = '3a9f7c1e-5b2d-4e8a-9c6f-1d3b5a7e9c2f';
 const HQ = '5d1f3c8e-2b7a-4c51-9e0d-8a6f2e4b7c10';
 const PLACEHOLDER_URL = /^(https?):\/\/([a-z-]+)\.example\.invalid(\/.*)$/;
 const exampleFiles = fs.readdirSync(path.resolve(__dirname, '..', '..', 'examples')).filter((f) => f.endsWith('.json'));
+/** The packages some examples need beside Node-RED and this one (Dashboard 2), as their comments say. */
+const NEEDED = [...new Set(readExamples().flatMap((example) => example.needs))];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,6 +38,20 @@ async function waitForLines(file, count) {
     await sleep(50);
   }
 }
+
+/** `check()`'s first truthy answer, polled; rejects after 10 s naming `what`. */
+async function waitUntil(what, check) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const answer = check();
+    if (answer) return answer;
+    if (Date.now() > deadline) throw new Error(`waited 10 s for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The local date `YYYY-MM-DD` in `timeZone` at `ms`. */
+const today = (timeZone, ms) => new Date(ms).toLocaleDateString('en-CA', { timeZone });
 
 /** A UTC day `daysAgo` before today at `time` (between 12:00 and 20:00 UTC: the same date in New York). */
 function at(daysAgo, time) {
@@ -93,7 +110,8 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     });
     // The visitor example's endpoint opens a door only with this token; Node-RED inherits the environment.
     process.env.GENEA_VISITOR_TOKEN = VISITOR_TOKEN;
-    red = await NodeRedProcess.start();
+    // The packages some examples need (Dashboard 2) are installed beside this one, as their comments ask.
+    red = await NodeRedProcess.start({ modules: NEEDED });
     delete process.env.GENEA_VISITOR_TOKEN;
     sender = path.join(red.userDir, 'node_modules', '.bin', 'genea-webhook-send');
 
@@ -113,6 +131,8 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
 
     const flows = Object.values(examples)
       .flat()
+      // The door examples share one Genea API config node, as the editor's import keeps one.
+      .filter((node, index, all) => all.findIndex((other) => other.id === node.id) === index)
       .map((node) => {
         const copy = structuredClone(node);
         if (copy.type === 'genea-config') copy.credentials = { secret: SECRET };
@@ -146,10 +166,11 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     for (const [name, nodes] of Object.entries(examples)) {
       assert.equal(nodes.filter((node) => node.type === 'tab').length, 1, name);
       assert.ok(nodes.filter((node) => node.type === 'comment').length >= 2, `${name}: comments`);
+      const modules = ['node-red', PACKAGE, ...neededPackages(nodes)];
       for (const node of nodes) {
         if (node.type === 'tab') continue;
         used.add(node.type);
-        assert.ok(['node-red', PACKAGE].includes(moduleOf.get(node.type)), `${name}: ${node.type} is not a core node`);
+        assert.ok(modules.includes(moduleOf.get(node.type)), `${name}: ${node.type} is not a core node`);
         if (node.type === 'http request') assert.match(node.url, PLACEHOLDER_URL, `${name}: placeholder URL`);
       }
       const receivers = nodes.filter((node) => node.type === 'genea-webhook-in');
@@ -187,6 +208,9 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     it('lockdown: a forced door locks every unlocked door of its location once, alerts, and reports a failure', async function () {
       const forced = sampleEvent('door.forced_open');
       // Genea delivers it three times: the receiver emits it once.
+      const doorLists = 'GET /v2/customer/customer-examples/door';
+      // The genea-doors examples list at start: count the lockdown's own listings only.
+      const listedBefore = genea.count(doorLists);
       await sendFile('/genea-lockdown', forced, ['--repeat', '3']);
       const alerts = await collector.waitFor('/chat/hooks/genea-lockdown', 2);
       assert.deepEqual(alerts.map((alert) => alert.body.text).sort(), [
@@ -194,13 +218,21 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
         'Lockdown: lock hq-roof failed: 422 Door is offline',
       ]);
       await waitForRequests(/^PUT \/v2\/door\/[^/]+\/lock$/, 3);
-      await sleep(300); // time for anything more to arrive
+      // The sentinel: a later forced door at the branch, whose lock must come. Had the first event been emitted twice,
+      // or locked the branch, its commands would have been sent before the sentinel's.
+      const branch = {
+        ...sampleEvent('door.forced_open'),
+        door: { uuid: 'branch-door', name: 'Branch', door_status: 'OPEN' },
+        location: [{ uuid: 'location-branch', name: 'Branch office', timezone: 'America/New_York' }],
+      };
+      await sendFile('/genea-lockdown', branch);
+      await waitForRequests('PUT /v2/door/branch-door/lock', 1);
       assert.deepEqual(genea.commands('hq-lobby'), ['lock']);
       assert.deepEqual(genea.commands('hq-garage'), ['lock']);
       assert.deepEqual(genea.commands('hq-roof'), ['lock']);
       assert.deepEqual(genea.commands(FRONT), [], 'already locked');
-      assert.deepEqual(genea.commands('branch-door'), [], 'another location');
-      assert.equal(genea.count('GET /v2/customer/customer-examples/door'), 1);
+      assert.deepEqual(genea.commands('branch-door'), ['lock'], "the sentinel's lock, and no other");
+      assert.equal(genea.count(doorLists) - listedBefore, 2, 'one listing per event');
       assert.ok(genea.requests.every((r) => r.authorization === `Bearer ${API_KEY}`));
     });
 
@@ -238,10 +270,45 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
         JSON.parse(failed.text).error,
         `quick_unlock ${FRONT} failed: 500 Internal error – not repeated, as the door may have opened`,
       );
-      assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex11-button'))).status, 200);
-      await waitForRequests(`PUT /v2/door/${FRONT}/quick_unlock`, 3);
-      assert.deepEqual(genea.commands(FRONT).slice(before), ['quick_unlock', 'quick_unlock', 'quick_unlock']);
+      // The inject button's path has no caller to answer: its result, a failure included, goes to its debug node.
+      const editor = await red.watchEditor();
+      const buttonResults = () =>
+        editor.messages
+          .filter((m) => m.topic === 'debug' && m.data.id === 'genea-ex11-button-result')
+          .map((m) => JSON.parse(m.data.msg));
+      try {
+        assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex11-button'))).status, 200);
+        await waitUntil('the button opened the door', () => buttonResults().length === 1);
+        genea.answerNext(`PUT /v2/door/${FRONT}/quick_unlock`, {
+          status: 422,
+          body: { meta: { message: 'Door is offline' } },
+        });
+        assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex11-button'))).status, 200);
+        await waitUntil('the button reported the failure', () => buttonResults().length === 2);
+      } finally {
+        editor.close();
+      }
+      const [buttonOpened, buttonFailed] = buttonResults();
+      assert.deepEqual(buttonOpened, { opened: true, door: FRONT, message: 'Quick grant sent' });
+      assert.equal(buttonFailed.opened, false);
+      assert.match(buttonFailed.error, new RegExp(`^quick_unlock ${FRONT} failed: 422 Door is offline`));
+      assert.deepEqual(genea.commands(FRONT).slice(before), Array(4).fill('quick_unlock'));
+      assert.doesNotMatch(red.log, /No response object/);
       assert.ok(!red.log.includes(API_KEY), 'the API key is in the Node-RED log');
+    });
+
+    it('doors still unlocked at 18:00: the inject lists the doors again and names the unlocked ones in the chat', async function () {
+      genea.setDoor('hq-garage', { is_locked: false });
+      const unlocked = genea.doors.filter((d) => d.is_locked === false).map((d) => `${d.name} (${d.location_uuid})`);
+      assert.ok(unlocked.length >= 2, unlocked.join());
+      assert.equal((await red.request('POST', red.adminUrl('/inject/genea-ex12-evening'))).status, 200);
+      const [message] = await collector.waitFor('/chat/hooks/genea-doors-unlocked', 1);
+      assert.deepEqual(message.body, { text: `Still unlocked at 18:00: ${unlocked.join(', ')}` });
+    });
+
+    it('door board: the dashboard page is served, as the example says', async function () {
+      const page = await red.request('GET', red.url('/dashboard/doors'));
+      assert.equal(page.status, 200);
     });
   });
 
@@ -375,10 +442,81 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
     for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.split(',')[0])), row);
   });
 
+  it("the installed genea-webhook-send tells the installed package's version", async function () {
+    const run = await runSender(['--version'], { command: sender });
+    assert.equal(run.code, 0, run.stderr);
+    const installed = path.join(red.userDir, 'node_modules', PACKAGE, 'package.json');
+    assert.equal(run.stdout, `genea-webhook-send ${JSON.parse(fs.readFileSync(installed, 'utf8')).version}\n`);
+  });
+
+  it('pass rejected deliveries to an outbound call only through a rate limit that drops the rest', function () {
+    // Anyone can send unsigned requests: each would otherwise become one outbound call (a chat alert, a log POST).
+    const outbound = ['http request', 'tcp out', 'udp out', 'websocket out', 'mqtt out', 'e-mail'];
+    let checked = 0;
+    for (const [name, nodes] of Object.entries(examples)) {
+      const byId = new Map(nodes.map((node) => [node.id, node]));
+      const unlimited = [];
+      const walk = (id, limited, seen) => {
+        const node = byId.get(id);
+        if (!node || seen.has(id)) return;
+        const limits = node.type === 'delay' && node.pauseType === 'rate' && node.drop === true;
+        if (outbound.includes(node.type)) {
+          checked++;
+          if (!limited && !limits) unlimited.push(node.name || node.id);
+        }
+        for (const next of (node.wires ?? []).flat()) walk(next, limited || limits, new Set([...seen, id]));
+      };
+      for (const receiver of nodes.filter((node) => node.type === 'genea-webhook-in')) {
+        for (const id of receiver.wires[1] ?? []) walk(id, false, new Set());
+      }
+      assert.deepEqual(unlimited, [], `${name}: rejected deliveries reach these without a rate limit`);
+      const commented = nodes.some((node) => node.type === 'comment' && /unsigned requests/.test(node.name));
+      if (checked > 0) assert.ok(commented, `${name}: a comment says why output 2 is rate-limited`);
+      checked = 0;
+    }
+  });
+
   // After the examples' own checks (a suite's tests run before its child suites): these send more events.
+  describe('rejected deliveries in a burst', function () {
+    it('500 unsigned POSTs to example 06 make at most as many chat alerts as its rate limit allows', async function () {
+      this.timeout(120_000);
+      const limit = examples['06-alert-denied-anti-passback'].find((node) => node.type === 'delay');
+      const unitMs = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 }[limit.rateUnits];
+      const intervalMs = (Number(limit.nbRateUnits) * unitMs) / Number(limit.rate);
+      const chat = '/chat/hooks/genea-alerts';
+      const before = collector.on(chat).length;
+      const started = Date.now();
+      const statuses = [];
+      for (let batch = 0; batch < 20; batch++) {
+        const answers = await Promise.all(
+          Array.from({ length: 25 }, () =>
+            red.request('POST', red.url('/genea-alerts'), {
+              headers: { 'Content-Type': 'application/json' },
+              body: '{"uuid":"not-signed"}',
+            }),
+          ),
+        );
+        statuses.push(...answers.map((answer) => answer.status));
+      }
+      assert.deepEqual([...new Set(statuses)], [401]);
+      assert.equal(statuses.length, 500);
+      // The sentinel: a signed denial sent after the burst reaches the same chat node after every rejection did.
+      await send('/genea-alerts', ['--event', 'access.denied']);
+      const after = await waitUntil('the denial alert after the burst', () => {
+        const posts = collector.on(chat).slice(before);
+        return posts.some((post) => post.body.text.startsWith('Access denied')) && posts;
+      });
+      const elapsedMs = Date.now() - started;
+      const rejected = after.filter((post) => post.body.text.startsWith('Genea webhook rejected a delivery'));
+      const allowed = 1 + Math.floor(elapsedMs / intervalMs);
+      assert.ok(rejected.length <= allowed, `${rejected.length} alerts for 500 rejections in ${elapsedMs} ms`);
+    });
+  });
+
   describe('comments', function () {
     it("their comments' sender commands work as written, in the user dir, with every option they show", async function () {
       this.timeout(240_000); // some twenty runs of npx
+      const started = Date.now();
       for (const [name, nodes] of Object.entries(examples)) {
         if (!nodes.some((node) => node.type === 'genea-webhook-in')) continue; // nothing to send to
         const info = nodes.map((node) => node.info ?? '').find((text) => text.includes('Try it without Genea'));
@@ -387,13 +525,19 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
         const base = command
           .replace("'<the secret>'", SECRET)
           .replace('http://127.0.0.1:1880', red.url('').replace(/\/$/, ''));
-        // "add `--user ...`", "then `--user ...`": options shown for the same command.
-        const additions = [...info.matchAll(/`(--[^`]+)`/g)].map((match) => match[1]);
+        // "add `--user ...`", "then `--user ...`": options shown for the same command; an `--event` in place of its own
+        // (an option given twice is an error).
+        const additions = [...info.matchAll(/`(--[^`]+)`/g)]
+          .map((match) => match[1])
+          .filter((text) => text !== '--event');
         for (const extra of ['', ...additions]) {
           const run = await new Promise((resolve) =>
             execFile(
               'sh',
-              ['-c', `${base.replace(/^npx /, 'npx --offline ')} ${extra}`],
+              [
+                '-c',
+                `${(extra.startsWith('--event ') ? base.replace(/ --event \S+/, '') : base).replace(/^npx /, 'npx --offline ')} ${extra}`,
+              ],
               { cwd: red.userDir },
               (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
             ),
@@ -402,6 +546,28 @@ describe('example flows end to end (all imported into one real Node-RED)', funct
           assert.match(run.stdout, /200 Accepted|^POST /m, `${name}: ${extra}`);
         }
       }
+      // Their times are of today, so the arrivals they send are firsts whenever they are run, after any other day's.
+      const todays = (zone) => [...new Set([today(zone, started), today(zone, Date.now())])];
+      const arrivals = path.join(dir, 'genea-arrivals.csv');
+      for (const [user, time] of [
+        ['Grace Hopper', '08:55:00'],
+        ['Bea Brown', '09:10:00'],
+      ]) {
+        const rows = await waitUntil(`a CSV row for ${user}`, () => {
+          const lines = fs.readFileSync(arrivals, 'utf8').split('\n');
+          return lines.filter((line) => line.includes(`,${time},${user},`)).length > 0 && lines;
+        });
+        const row = rows.find((line) => line.includes(`,${time},${user},`));
+        assert.ok(todays('America/New_York').includes(row.slice(0, 10)), row);
+      }
+      const brews = await waitUntil('a brew in Berlin', () => {
+        const calls = collector.on('/coffee/brew').filter((call) => call.body.location === 'Berlin');
+        return calls.length > 0 && calls;
+      });
+      assert.deepEqual(
+        brews.map((call) => call.body),
+        [{ brew: 'coffee', location: 'Berlin', for: 'Aaron Arnold' }],
+      );
     });
 
     it("name the dialog's fields as the dialog does", function () {

@@ -34,6 +34,24 @@ async function deliver(red, event) {
 
 const uuidsAt = (collector) => collector.on('/arrivals').map((entry) => entry.body.payload.uuid);
 
+/**
+ * Resolves once the filter's status, as the editor is sent it, reads `text` (e.g. "2 passed · 1 not first"): the
+ * filter's own count of what it decided, so that what did not pass is known to have been dropped, not still on its way.
+ */
+async function filterStatusReads(red, text) {
+  const editor = await red.watchEditor();
+  try {
+    const deadline = Date.now() + 10_000;
+    const statuses = () => editor.messages.filter((m) => m.topic === 'status/first').map((m) => m.data.text);
+    while (!statuses().includes(text)) {
+      assert.ok(Date.now() < deadline, `the filter's status never read "${text}": ${JSON.stringify(statuses())}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    editor.close();
+  }
+}
+
 describe('genea-access-granted across a Node-RED restart (real process)', function () {
   this.timeout(90_000);
   let red;
@@ -58,8 +76,8 @@ describe('genea-access-granted across a Node-RED restart (real process)', functi
     const second = granted({ event_time: '2026-11-20T14:00:00Z' });
     const berlin = granted({ event_time: '2026-11-20T14:00:00Z', location: [BERLIN] });
     for (const event of [first, second, berlin]) await deliver(red, event);
+    await filterStatusReads(red, '2 passed · 1 not first');
     await collector.waitFor('/arrivals', 2);
-    // `second` was delivered before `berlin`: had it passed, it would have been posted before it.
     assert.deepEqual(uuidsAt(collector).sort(), [first.uuid, berlin.uuid].sort(), red.log);
     collector.reset();
 
@@ -79,8 +97,8 @@ describe('genea-access-granted across a Node-RED restart (real process)', functi
 
   it('remembers the day with a persistent (localfilesystem) context store', async function () {
     const { nextDay } = await runAcrossRestart({ contextStorage: { default: { module: 'localfilesystem' } } });
+    await filterStatusReads(red, '1 passed · 1 not first');
     await collector.waitFor('/arrivals', 1);
-    // `sameDay` was delivered before `nextDay`: had it passed, it would have been posted before it.
     assert.deepEqual(uuidsAt(collector), [nextDay.uuid], red.log);
     const stored = fs.readFileSync(path.join(red.userDir, 'context', 'tab', 'first.json'), 'utf8');
     assert.match(stored, /"geneaFirstOfDay"/);
@@ -88,6 +106,7 @@ describe('genea-access-granted across a Node-RED restart (real process)', functi
 
   it('forgets it with the default in-memory store (control)', async function () {
     const { sameDay, nextDay } = await runAcrossRestart({});
+    await filterStatusReads(red, '2 passed');
     await collector.waitFor('/arrivals', 2);
     assert.deepEqual(uuidsAt(collector).sort(), [sameDay.uuid, nextDay.uuid].sort(), red.log);
   });

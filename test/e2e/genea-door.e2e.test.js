@@ -31,6 +31,26 @@ function flow(genea) {
     { id: 'debug-locked', type: 'debug', z: 'tab', name: 'locked', active: true, tosidebar: true, complete: 'true' },
     { id: 'catcher', type: 'catch', z: 'tab', scope: ['door-lock'], wires: [['debug-failed']] },
     { id: 'debug-failed', type: 'debug', z: 'tab', name: 'failed', active: true, tosidebar: true, complete: 'true' },
+    // The door from the message: POST /door-choice { door?, genea? } unlocks msg.door, else msg.genea.door.uuid.
+    { id: 'choice', type: 'tab', label: 'Door from the message' },
+    { id: 'choice-in', type: 'http in', z: 'choice', url: '/door-choice', method: 'post', wires: [['from-body']] },
+    {
+      id: 'from-body',
+      type: 'function',
+      z: 'choice',
+      func: "msg.action = 'unlock';\nif ('door' in msg.payload) msg.door = msg.payload.door;\nmsg.genea = msg.payload.genea;\nreturn msg;",
+      wires: [['door-msg']],
+    },
+    { id: 'door-msg', type: 'genea-door', z: 'choice', api: 'api', action: 'msg', door: '', wires: [['choice-out']] },
+    { id: 'choice-catch', type: 'catch', z: 'choice', scope: ['door-msg'], wires: [['refused']] },
+    {
+      id: 'refused',
+      type: 'function',
+      z: 'choice',
+      func: 'msg.statusCode = 422;\nmsg.payload = { error: msg.error.message };\nreturn msg;',
+      wires: [['choice-out']],
+    },
+    { id: 'choice-out', type: 'http response', z: 'choice' },
   ];
 }
 
@@ -109,6 +129,44 @@ describe('genea-door end to end (real Node-RED process)', function () {
       assert.ok(Date.now() < deadline, 'a red status');
       await sleep(50);
     }
+  });
+
+  it('a msg.door it cannot read is refused with what was given, and the event’s door is never unlocked instead', async function () {
+    const choose = async (fields) => {
+      const res = await red.request('POST', red.url('/door-choice'), {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(fields),
+      });
+      return { status: res.status, body: JSON.parse(res.text) };
+    };
+    const event = { door: { uuid: DOOR } };
+    const refusals = [
+      [42, 'number 42'],
+      [{ uuid: 'x' }, 'object {"uuid":"x"}'],
+      [['x'], 'array ["x"]'],
+      [true, 'boolean true'],
+      ['', 'string ""'],
+      [null, 'null null'],
+    ];
+    const before = genea.requests.length;
+    for (const [value, rendering] of refusals) {
+      const answer = await choose({ door: value, genea: event });
+      assert.equal(answer.status, 422, JSON.stringify(answer));
+      assert.match(
+        answer.body.error,
+        new RegExp(`^msg\\.door is ${rendering.replace(/[[\]{}]/g, '\\$&')}, not a door uuid`),
+      );
+    }
+    const bare = await choose({ door: 123 });
+    assert.match(bare.body.error, /^msg\.door is number 123, not a door uuid \(a non-empty string\): no request sent/);
+    // The sentinel: a readable msg.door beside the event's door is sent, to that door only.
+    const sent = await choose({ door: 'door-offline', genea: event });
+    assert.match(sent.body.error, /^unlock door-offline failed: 422 Door is offline/);
+    assert.deepEqual(
+      genea.requests.slice(before).map((r) => `${r.method} ${r.path}`),
+      ['PUT /v2/door/door-offline/unlock'],
+      'one request, for the door the message named',
+    );
   });
 
   it('the dialogs’ admin endpoints: Verify key and the door picker', async function () {

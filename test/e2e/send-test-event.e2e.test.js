@@ -99,8 +99,21 @@ describe('"Send test event" endpoint (real Node-RED, default settings)', functio
       assert.equal(res.status, 409);
       assert.equal(res.json.error, 'no-secret');
       assert.match(res.json.message, /Reveal Key/);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(collector.on('/rejected').length, rejectedBefore);
+      // The sentinel: a PUT, which the receiver rejects on output 2 (405), sent after the answer. Once it is there, a
+      // delivery the endpoint had sent (it would have been rejected too, for want of a secret) would be as well.
+      assert.equal((await red.request('PUT', red.url('/genea'))).status, 405);
+      const deadline = Date.now() + 10_000;
+      while (!collector.on('/rejected').some((entry) => entry.body.payload.method === 'PUT')) {
+        assert.ok(Date.now() < deadline, 'the PUT was not reported on output 2');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual(
+        collector
+          .on('/rejected')
+          .slice(rejectedBefore)
+          .map((entry) => entry.body.payload.method),
+        ['PUT'],
+      );
     } finally {
       await red.deploy(flow(collector));
     }
@@ -174,9 +187,11 @@ describe('"Send test event" endpoint (adminAuth, HTTPS, separate httpAdminRoot a
       ].join('\n'),
     });
     const token = await login('admin');
+    // The deploy's own "Started flows", not the one of Node-RED's start-up: one more of them than before it.
+    const startsBefore = red.log.split('Started flows').length - 1;
     const deployed = await adminRequest('/flows', { method: 'POST', token, body: flow(collector) });
     assert.equal(deployed.status, 204, deployed.text);
-    await red.waitForLog(/Started flows/);
+    await red.waitForLog(new RegExp(`(Started flows[^]*){${startsBefore + 1}}`));
   });
   after(async function () {
     await red?.dispose();

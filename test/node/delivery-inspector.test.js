@@ -2,7 +2,7 @@
 // The delivery inspector inside Node-RED (test helper): what a receiver records of every kind of answer, that
 // nothing secret is kept, the admin API (list, detail, replay, clear) and the live updates over comms.
 const assert = require('node:assert/strict');
-const { helper, load, sign, httpNode } = require('../support/helper');
+const { helper, load, sign } = require('../support/helper');
 const events = require('../fixtures/events');
 
 const SECRET = 'inspector-secret-5d1c';
@@ -39,7 +39,13 @@ function post(agent, body, { signature = sign(body, SECRET), type = 'application
 
 const admin = () => helper.request();
 const list = async (id = 'rx') => (await admin().get(`/genea-webhook-in/${id}/deliveries`).expect(200)).body;
-const settle = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+/** Resolves once `check()` holds (a positive sentinel, never a fixed wait); the test's timeout bounds it. */
+async function until(check) {
+  while (!check()) await tick();
+}
+/** The text of the last status node `id` showed. */
+const statusText = (id = 'rx') => helper.getNode(id).status.lastCall?.args[0].text;
 
 describe('delivery inspector (node)', function () {
   before(() => helper.startServer());
@@ -100,6 +106,7 @@ describe('delivery inspector (node)', function () {
         bytes: Buffer.byteLength(body),
         status: 200,
         reason: 'Accepted',
+        reasonCode: 'accepted',
         type: 'access.granted',
         uuid: event.uuid,
         action: event.event_action,
@@ -191,13 +198,15 @@ describe('delivery inspector (node)', function () {
 
   it('shows the event as it arrived, whatever the flow did to its message', async function () {
     const agent = await loadFlow();
+    let changed = false;
     helper.getNode('out').on('input', (msg) => {
       msg.payload.uuid = 'changed by the flow';
       msg.genea.type = 'changed';
+      changed = true;
     });
     const event = { ...fresh(), note: 'a/b ®' };
     await post(agent, JSON.stringify(event).replace('a/b', 'a\\/b'));
-    await settle();
+    await until(() => changed);
     const [record] = await list();
     assert.equal(record.type, 'access.granted');
     const detail = (await admin().get(`/genea-webhook-in/rx/deliveries/${record.id}`).expect(200)).body;
@@ -217,7 +226,7 @@ describe('delivery inspector (node)', function () {
       const res = await admin().post(`/genea-webhook-in/rx/deliveries/${id}/replay`).expect(200);
       assert.equal(res.body.id, id);
     }
-    await settle();
+    await until(() => out.length >= 4);
     assert.equal(out.length, 4, 'the delivery and three replays');
     const [first, ...replays] = out;
     assert.equal(first.replay, undefined);
@@ -236,9 +245,7 @@ describe('delivery inspector (node)', function () {
       records.map((r) => r.replays),
       [1, 2],
     );
-    await settle(400);
-    const status = helper.getNode('rx').status.lastCall.args[0];
-    assert.match(status.text, /genea-webhook-in\.status\.replayed/);
+    await until(() => /genea-webhook-in\.status\.replayed/.test(statusText()));
   });
 
   it('refuses to replay a rejected, unknown or undeployed delivery with a 4xx', async function () {
@@ -264,8 +271,7 @@ describe('delivery inspector (node)', function () {
     const notListening = await replay('rx', accepted.id);
     assert.deepEqual([notListening.status, notListening.body.error], [409, 'not-listening']);
     assert.equal((await list()).length, 2);
-    await settle();
-    assert.equal(out.length, 1);
+    assert.equal(out.length, 1, 'handed on before its 200');
   });
 
   it('keeps the list across a redeploy and forgets it when the receiver is removed', async function () {
@@ -281,50 +287,58 @@ describe('delivery inspector (node)', function () {
     assert.deepEqual((await admin().get('/genea-webhook-in/deliveries')).body, []);
     assert.deepEqual(comms.at(-1), {
       topic: 'genea-webhook-in/deliveries/rx',
-      data: { receiver: { id: 'rx' }, removed: true },
+      data: { id: 'rx', removed: true },
       retain: false,
     });
   });
 
-  it('clears a list and its counts, by DELETE or POST', async function () {
+  it('clears a list and its counts, by DELETE or POST, and the counts in the node status', async function () {
     const agent = await loadFlow();
     await post(agent, JSON.stringify(fresh()));
     await admin().delete('/genea-webhook-in/rx/deliveries').expect(204);
     assert.deepEqual(await list(), []);
     await post(agent, '[]');
+    await post(agent, JSON.stringify(fresh()), { signature: null });
+    await until(() => /genea-webhook-in\.status\.rejected/.test(statusText()));
     await admin().post('/genea-webhook-in/rx/deliveries/clear').expect(204);
     assert.deepEqual(await list(), []);
     const [overview] = (await admin().get('/genea-webhook-in/deliveries')).body;
     assert.deepEqual(overview.counts, { accepted: 0, duplicates: 0, rejected: 0, replayed: 0 });
     assert.equal((await admin().delete('/genea-webhook-in/nope/deliveries')).status, 404);
+    // The status starts afresh too: listening, as before the first delivery.
+    await until(() => statusText() === 'genea-webhook-in.status.listening');
+    await post(agent, JSON.stringify(fresh()), { signature: null });
+    await until(() => /rejected/.test(statusText()));
+    assert.doesNotMatch(statusText(), /access\.granted/, 'the accepted event before the clear is not shown');
   });
 
-  it('tells the editors over comms: on start, then at most every 250 ms with the whole list', async function () {
+  it('tells the editors over comms which receiver changed, never what it received', async function () {
     const agent = await loadFlow();
     const topic = 'genea-webhook-in/deliveries/rx';
-    const updates = () => comms.filter((m) => m.topic === topic);
+    const notices = () => comms.filter((m) => m.topic === topic);
     await helper.setFlows(flow({ url: '/genea-moved' }), 'full', credentials);
-    assert.equal(updates().length, 1, 'announced when it starts listening');
-    assert.deepEqual(updates()[0].data, {
-      receiver: {
-        id: 'rx',
-        path: '/genea-moved',
-        listening: true,
-        counts: { accepted: 0, duplicates: 0, rejected: 0, replayed: 0 },
-      },
-      deliveries: [],
-    });
+    assert.deepEqual(notices(), [{ topic, data: { id: 'rx' }, retain: false }], 'announced when it starts listening');
     await helper.setFlows(flow(), 'full', credentials);
     comms = [];
-    for (let i = 0; i < 10; i++) assert.equal((await post(agent, JSON.stringify(fresh()))).status, 200);
-    await settle(400);
-    const burst = updates();
-    assert.ok(burst.length >= 1 && burst.length <= 3, `${burst.length} updates for a burst of 10`);
-    const last = burst.at(-1).data;
-    assert.equal(last.deliveries.length, 10);
-    assert.equal(last.receiver.counts.accepted, 10);
-    assert.equal(last.deliveries[0].event, undefined, 'no events over comms');
-    assert.ok(!JSON.stringify(comms).includes(SECRET));
-    assert.ok(httpNode(), 'receiver loaded');
+    const posted = [];
+    for (let i = 0; i < 10; i++) {
+      const event = fresh();
+      posted.push(event);
+      assert.equal(
+        (await post(agent, JSON.stringify(event), { signature: i % 2 ? null : undefined })).status,
+        i % 2 ? 401 : 200,
+      );
+    }
+    // A notice after the last delivery: the editor fetches the list then.
+    const before = notices().length;
+    assert.equal((await post(agent, JSON.stringify(fresh()))).status, 200);
+    await until(() => notices().length > before);
+    assert.ok(notices().length <= 11, `${notices().length} notices for 11 deliveries`);
+    for (const notice of notices()) assert.deepEqual(notice.data, { id: 'rx' });
+    const everything = JSON.stringify(comms);
+    for (const event of posted) assert.ok(!everything.includes(event.uuid), 'no uuid over comms');
+    assert.doesNotMatch(everything, /127\.0\.0\.1|Accepted|Missing|access\.granted|Access Granted/);
+    assert.ok(!everything.includes(SECRET));
+    assert.equal((await list()).length, 11, 'the list is there for whoever may read it');
   });
 });

@@ -281,6 +281,23 @@ describe('genea filters (node)', function () {
       assert.deepEqual(passed, [0]);
     });
 
+    it('says in its status what the first-of-day rule dropped and why', async function () {
+      const passed = await feed('genea-access-granted', { mode: 'first-per-user-of-day' }, [
+        delivered(granted({ event_time: '2026-11-20T13:00:00Z' })), // Aaron: first
+        delivered(granted({ event_time: '2026-11-20T13:05:00Z' })), // Aaron again: not first
+        delivered(granted({ event_time: '2026-11-19T13:00:00Z' })), // Aaron, the day before: an older day
+        delivered(granted({ event_time: '2026-11-10T13:00:00Z', actor: BEA })), // older than the memory covers
+        delivered(granted({ event_time: '2026-11-20T13:10:00Z', actor: BEA })), // Bea: first
+        delivered(denied('CARD_NOT_FOUND')), // not what this filter is about: not counted
+      ]);
+      assert.deepEqual(passed, [0, 4]);
+      assert.deepEqual(await statusMatching(helper.getNode('f'), /older/), {
+        fill: 'green',
+        shape: 'dot',
+        text: '2 passed · 1 not first · 2 from an older day',
+      });
+    });
+
     it('uses the arrival time for an event without a readable event_time', async function () {
       const undated = () => {
         const body = granted({ event_time: 'not a time', created_at: null });
@@ -492,7 +509,7 @@ describe('genea filters (node)', function () {
         assert.equal(res.status, 200);
       }
       const filter = helper.getNode('f');
-      await statusMatching(filter, /^2 passed$/);
+      await statusMatching(filter, /^2 passed · 1 not first$/);
       assert.deepEqual(
         passed.map((msg) => [msg.topic, msg.genea.user.name, msg.payload.uuid]),
         [

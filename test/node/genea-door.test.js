@@ -3,11 +3,64 @@
 // where the action and door come from, what goes out, what goes to Catch nodes, the status, the admin endpoints
 // of the dialogs, and that the key appears in none of it.
 const assert = require('node:assert/strict');
-const { helper, load } = require('../support/helper');
+const util = require('node:util');
+const fc = require('fast-check');
+const { helper, load: loadNodes } = require('../support/helper');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 
 const KEY = 'node-test-api-key-5d2c81';
 const CUSTOMER = 'customer-node';
+
+/**
+ * Every key a test configured or typed, and every text a user could see from it: what the nodes logged (warn, log,
+ * error), their statuses, every message they sent (to outputs and Catch nodes), and every admin answer. Checked
+ * after each test, whatever the test loaded and however.
+ */
+const exposure = { keys: new Set([KEY]), texts: [] };
+
+const everything = (value) =>
+  util.inspect(value, { depth: null, maxArrayLength: null, maxStringLength: null, breakLength: Infinity });
+
+function load(flow, credentials = {}, extraNodes) {
+  for (const { apiKey } of Object.values(credentials)) {
+    if (typeof apiKey === 'string' && apiKey.trim() !== '') exposure.keys.add(apiKey.trim());
+  }
+  return loadNodes(flow, credentials, extraNodes);
+}
+
+/** Keeps what the loaded flow's nodes logged, showed and sent: the test helper forgets it on unload. */
+function collectOutput() {
+  if (!helper.log()) return;
+  exposure.texts.push(everything(helper.log().args));
+  // The helper spies on Node.prototype's methods (status, warn, error, log, send) for every node it loads.
+  const node = helper._NodePrototype;
+  for (const method of ['status', 'warn', 'error', 'log', 'send']) exposure.texts.push(everything(node[method].args));
+}
+
+async function unload() {
+  collectOutput();
+  await helper.unload();
+}
+
+/** admin() whose answers are kept for the key check, and whose typed keys are searched for too. */
+function admin() {
+  const agent = helper.request();
+  const record = (test) => {
+    const send = test.send.bind(test);
+    test.send = (body) => {
+      if (typeof body?.apiKey === 'string' && body.apiKey.trim() !== '') exposure.keys.add(body.apiKey.trim());
+      return send(body);
+    };
+    const end = test.end.bind(test);
+    test.end = (callback) =>
+      end((err, res) => {
+        if (res) exposure.texts.push(everything({ status: res.status, headers: res.headers, text: res.text }));
+        callback(err, res);
+      });
+    return test;
+  };
+  return { get: (path) => record(agent.get(path)), post: (path) => record(agent.post(path)) };
+}
 
 describe('genea-door and genea-api (node)', function () {
   let api;
@@ -29,8 +82,16 @@ describe('genea-door and genea-api (node)', function () {
   before(() => helper.startServer());
   after(() => helper.stopServer());
   afterEach(async function () {
-    await helper.unload();
+    await unload();
     await api.close();
+    // Nothing any test showed carries a key it used.
+    const shown = exposure.texts.join('\n');
+    const keys = [...exposure.keys];
+    exposure.keys = new Set([KEY]);
+    exposure.texts = [];
+    assert.ok(shown.length > 0, 'the key check saw output');
+    for (const key of keys)
+      assert.ok(!shown.includes(key), `the key ${key} appeared in a log, status, message or answer`);
   });
 
   /**
@@ -38,7 +99,7 @@ describe('genea-door and genea-api (node)', function () {
    * `out`, with a catch node on `d` wired to `caught`. `seen` collects every output, error and status.
    */
   async function loadDoor(props, { apiProps = {}, key = KEY } = {}) {
-    if (loads > 0) await helper.unload(); // several loads in one test
+    if (loads > 0) await unload(); // several loads in one test
     apiId = `api-${++loads}`;
     await load(
       [
@@ -63,20 +124,24 @@ describe('genea-door and genea-api (node)', function () {
   /** Sends `msg` to the door node; resolves with the message that came out or the one a catch node got. */
   function send(node, msg) {
     return new Promise((resolve) => {
-      const outcome = (kind) => (m) => resolve({ [kind]: m });
-      helper.getNode('out').once('input', outcome('out'));
-      helper.getNode('caught').once('input', outcome('caught'));
+      const sinks = { out: helper.getNode('out'), caught: helper.getNode('caught') };
+      const listeners = {};
+      for (const kind of Object.keys(sinks)) {
+        listeners[kind] = (m) => {
+          // Both listeners go: one left behind would take the next message of a later send. (Removed on the next
+          // tick, as Node-RED's input callbacks must not change while it walks them.)
+          setImmediate(() => {
+            for (const [name, sink] of Object.entries(sinks)) sink.removeListener('input', listeners[name]);
+          });
+          resolve({ [kind]: m });
+        };
+        sinks[kind].on('input', listeners[kind]);
+      }
       node.receive(msg);
     });
   }
 
   const lastStatus = () => seen.statuses.at(-1);
-
-  afterEach(function () {
-    // Nothing any test saw carries the key.
-    if (seen) assert.ok(!JSON.stringify(seen).includes(KEY), 'the key appeared in an output, error or status');
-    seen = undefined;
-  });
 
   describe('commands', function () {
     it('locks the node’s door and sends { door, action, locked, message }, the rest of msg unchanged', async function () {
@@ -95,10 +160,95 @@ describe('genea-door and genea-api (node)', function () {
       const node = await loadDoor({ action: 'unlock' });
       let { out } = await send(node, { door: ' d5 ', genea: { door: { uuid: 'd6' } } });
       assert.deepEqual(out.payload, { door: 'd5', action: 'unlock', locked: false, message: 'Door unlocked' });
-      ({ out } = await send(node, { door: '', genea: { door: { uuid: 'd6' } } }));
+      ({ out } = await send(node, { genea: { door: { uuid: 'd6' } } }));
       assert.equal(out.payload.door, 'd6');
       assert.deepEqual(api.commands('d5'), ['unlock']);
       assert.deepEqual(api.commands('d6'), ['unlock']);
+    });
+
+    it('a msg.door that is not a non-empty string is an error naming it, never replaced by the event’s door', async function () {
+      const node = await loadDoor({ action: 'msg' });
+      const given = [
+        [42, 'number 42'],
+        [{ uuid: 'x' }, 'object {"uuid":"x"}'],
+        [['x'], 'array ["x"]'],
+        [true, 'boolean true'],
+        ['', 'string ""'],
+        ['   ', 'string "   "'],
+        [null, 'null null'],
+        [{ name: 'x'.repeat(100) }, `object {"name":"${'x'.repeat(30)}…`],
+      ];
+      for (const [value, rendering] of given) {
+        const { caught } = await send(node, { action: 'unlock', door: value, genea: { door: { uuid: 'd6' } } });
+        assert.ok(caught, `msg.door ${rendering} went through`);
+        assert.equal(
+          caught.error.message,
+          `msg.door is ${rendering}, not a door uuid (a non-empty string): no request sent (unlock). ` +
+            'msg.genea.door.uuid is used only when msg has no door.',
+        );
+        assert.equal(lastStatus().text, 'not sent (see the error)');
+      }
+      // Without msg.genea the same precise error, not "no door uuid in the node, msg.door or msg.genea.door.uuid".
+      const { caught } = await send(node, { action: 'quick_unlock', door: 123 });
+      assert.match(caught.error.message, /^msg\.door is number 123, not a door uuid .*\(quick_unlock\)/);
+      // A value JSON cannot render still gets its type.
+      const circular = {};
+      circular.self = circular;
+      assert.match(
+        (await send(node, { action: 'lock', door: circular })).caught.error.message,
+        /^msg\.door is object \[object Object\]/,
+      );
+      assert.match((await send(node, { action: 'lock', door: 10n })).caught.error.message, /^msg\.door is bigint 10n,/);
+      assert.equal(api.requests.length, 0, 'no request at all, not even the key verification');
+    });
+
+    it('door choice (property): for any msg.door and msg.genea, the door given (a valid string) or nothing', async function () {
+      const node = await loadDoor({ action: 'msg' });
+      const doorIds = fc.constantFrom('d1', 'd2', ' d3 ', 'EVENT-DOOR', 'not/a-door', '../d1');
+      const anyDoor = fc.oneof(doorIds, fc.anything(), fc.string({ maxLength: 4 }));
+      const anyGenea = fc.oneof(
+        fc.anything(),
+        fc.record({ door: fc.oneof(fc.constant(null), fc.anything(), fc.record({ uuid: anyDoor })) }),
+      );
+      const message = fc.record(
+        { door: anyDoor, genea: anyGenea },
+        { requiredKeys: [] }, // each key absent in a share of the runs
+      );
+      const outcomes = { sent: 0, refused: 0 };
+      await fc.assert(
+        fc.asyncProperty(message, async (fields) => {
+          const before = api.requests.filter((r) => r.method === 'PUT').length;
+          const result = await send(node, { action: 'unlock', ...fields });
+          const puts = api.requests.filter((r) => r.method === 'PUT').slice(before);
+          // The door the message gave: msg.door when present, else the event's.
+          const given = 'door' in fields ? fields.door : fields.genea?.door?.uuid;
+          const valid = typeof given === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(given.trim());
+          assert.ok(puts.length <= 1, 'at most one request');
+          if (puts.length === 1) {
+            assert.ok(valid, `sent for ${JSON.stringify(fields)}`);
+            assert.equal(puts[0].path, `/v2/door/${given.trim()}/unlock`, 'to the door given, no other');
+            outcomes.sent++;
+          } else {
+            assert.ok(!valid, `nothing sent for a valid door ${JSON.stringify(given)}`);
+            assert.ok(result.caught, 'a refusal goes to Catch');
+            outcomes.refused++;
+          }
+        }),
+        { numRuns: 300 },
+      );
+      assert.ok(outcomes.sent > 20 && outcomes.refused > 20, JSON.stringify(outcomes));
+    });
+
+    it('names the node’s door by the name the dialog kept (doorName) in the status, any other door by its uuid', async function () {
+      const node = await loadDoor({ action: 'msg', door: 'd1', doorName: 'Front Door' });
+      await send(node, { action: 'unlock' });
+      const texts = seen.statuses.map((status) => status.text);
+      assert.ok(texts.includes('unlock Front Door …'), texts.join());
+      assert.match(lastStatus().text, /^unlocked Front Door · \d\d:\d\d:\d\d$/);
+      assert.deepEqual(api.commands('d1'), ['unlock'], 'the uuid goes to Genea');
+      const named = await loadDoor({ action: 'lock', door: '', doorName: 'Front Door' });
+      await send(named, { door: 'd2' });
+      assert.match(lastStatus().text, /^locked d2 · /, 'a door from the message: its uuid');
     });
 
     it('quick-grants: locked is null, message is Genea’s meta.message', async function () {
@@ -188,7 +338,7 @@ describe('genea-door and genea-api (node)', function () {
       const message = await caught({ door: 'd1' }, {}, { key: 'not-the-key' });
       assert.equal(
         message,
-        'lock d1 failed: 401 Invalid API key – Genea refused the API key: check it and its permissions in the Genea API config node',
+        'lock d1 failed: key verification: 401 Invalid API key – Genea refused the API key: check it and its permissions in the Genea API config node',
       );
       api.badKeyStatus = 403;
       assert.match(await caught({ action: 'list' }, {}, { key: 'not-the-key' }), /^list failed: 403 Invalid API key/);
@@ -231,10 +381,41 @@ describe('genea-door and genea-api (node)', function () {
       );
       assert.match(
         message,
-        /^quick_unlock d1 failed: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) – check the base URL/,
+        /^quick_unlock d1 failed: key verification: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) – check the base URL/,
       );
-      assert.match(message, /not sent, so the door did not open$/);
+      assert.match(message, / – not sent: the door did not open$/);
       api = await GeneaApiStandIn.start();
+    });
+
+    it('a quick grant whose key verification failed was not sent, and says so: 401, 500 twice, no customer, a timeout', async function () {
+      const notSent = async (answer, times, expected) => {
+        api.answerNext('POST /v2/api_key/verify', answer, times);
+        const message = await caught({ action: 'quick_unlock', door: 'd1' });
+        assert.equal(
+          message,
+          `quick_unlock d1 failed: key verification: ${expected} – not sent: the door did not open`,
+        );
+        assert.doesNotMatch(message, /may have opened|not repeated/);
+      };
+      await notSent(
+        { status: 401, body: { error: { message: 'Invalid API key' } } },
+        1,
+        '401 Invalid API key – Genea refused the API key: check it and its permissions in the Genea API config node',
+      );
+      await notSent(
+        { status: 500, body: { meta: { message: 'Internal error' } } },
+        2,
+        '500 Internal error – the key verification was tried twice',
+      );
+      await notSent({ status: 200, body: { data: {} } }, 1, "200 no customer_uuid – is the base URL Genea's API?");
+      assert.equal(api.count(/^PUT /), 0, 'no command left');
+      // A PUT that left, whatever became of it, may have opened the door.
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
+      assert.match(
+        await caught({ action: 'quick_unlock', door: 'd1' }),
+        / – not repeated, as the door may have opened$/,
+      );
+      assert.deepEqual(api.commands('d1'), ['quick_unlock']);
     });
 
     it('a list answer that is not JSON', async function () {
@@ -275,15 +456,110 @@ describe('genea-door and genea-api (node)', function () {
       // (An insecure or invalid base URL is also logged when the config node starts.)
       assert.equal(
         await caught({ door: 'd1' }, {}, { key: null }),
-        'lock d1: no request sent: the Genea API config node has no API key.',
+        'The Genea API config node has no API key: no request sent (lock d1).',
       );
       assert.match(
         await caught({ door: 'd1' }, {}, { apiProps: { baseUrl: 'http://api.sequr.io' } }),
         /plain http to a host that is not this machine/,
       );
       assert.match(await caught({ door: 'd1' }, {}, { apiProps: { baseUrl: 'nonsense' } }), /base URL .* is invalid/);
-      assert.match(await caught({ door: 'd1', api: 'missing' }), /no Genea API config node is selected/);
+      for (const bent of [`${api.url}/?`, `${api.url}#`]) {
+        assert.match(await caught({ door: 'd1' }, {}, { apiProps: { baseUrl: bent } }), /base URL .* is invalid/);
+        const res = await admin().post('/genea-api/verify').send({ apiKey: KEY, baseUrl: bent });
+        assert.deepEqual([res.status, res.body.error], [400, 'invalid']);
+      }
+      assert.match(await caught({ door: 'd1', api: 'missing' }), /^No Genea API config node is selected: no request/);
       assert.equal(seen.statuses[0].text, 'no Genea API');
+      assert.equal(api.requests.length, 0);
+    });
+  });
+
+  describe('the key in Genea’s texts', function () {
+    it('is cut from Verify key’s message, the picker, a command’s message and an error', async function () {
+      const node = await loadDoor({ action: 'msg', door: 'd1' });
+      const quoting = (text) => ({ meta: { message: text.replace('KEY', KEY) } });
+      api.answerNext('POST /v2/api_key/verify', {
+        status: 200,
+        body: { data: { customer_uuid: CUSTOMER }, ...quoting('API key KEY is valid') },
+      });
+      const verified = await admin().post('/genea-api/verify').send({ id: apiId });
+      assert.deepEqual(verified.body, { customerUuid: CUSTOMER, message: 'API key *** is valid' });
+      api.answerNext('POST /v2/api_key/verify', {
+        status: 200,
+        body: { data: { customer_uuid: CUSTOMER }, ...quoting('Bearer KEY accepted') },
+      });
+      const typed = await admin().post('/genea-api/verify').send({ apiKey: KEY, baseUrl: api.url });
+      assert.equal(typed.body.message, 'Bearer *** accepted');
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { data: [door('d1', { name: `Door ${KEY}` })] } });
+      const picker = await admin().get(`/genea-api/${apiId}/doors`);
+      assert.equal(picker.body.doors[0].name, 'Door ***');
+      api.answerNext('PUT /v2/door/d1/lock', {
+        status: 200,
+        body: { data: { is_locked: true }, ...quoting('KEY locked it') },
+      });
+      assert.equal((await send(node, { action: 'lock' })).out.payload.message, '*** locked it');
+      api.answerNext('PUT /v2/door/d1/unlock', { status: 422, body: quoting('Key KEY may not unlock') });
+      assert.equal(
+        (await send(node, { action: 'unlock' })).caught.error.message,
+        'unlock d1 failed: 422 Key *** may not unlock',
+      );
+      assert.match(lastStatus().text, /\*\*\*/);
+      api.answerNext(/^GET .*\/door$/, { status: 200, body: { data: [door('d1', { description: KEY })] } });
+      assert.equal((await send(node, { action: 'list' })).out.payload[0].description, '***');
+    });
+
+    it('a base URL that is not usable is shown without the key pasted into it', async function () {
+      const node = await loadDoor({ door: 'd1' }, { apiProps: { baseUrl: `http://api.sequr.io/${KEY}` } });
+      const res = await admin()
+        .post('/genea-api/verify')
+        .send({ apiKey: 'typed-key-4e1b', baseUrl: 'http://10.0.0.1/typed-key-4e1b' });
+      assert.equal(res.status, 400);
+      assert.match(res.body.message, /"http:\/\/10\.0\.0\.1\/\*\*\*" uses plain http/);
+      assert.match((await send(node, {})).caught.error.message, /plain http/);
+      const logged = helper
+        .log()
+        .args.map(([entry]) => String(entry.msg))
+        .find((text) => /plain http/.test(text));
+      assert.match(logged, /"http:\/\/api\.sequr\.io\/\*\*\*"/);
+    });
+  });
+
+  describe('one listing per config node', function () {
+    it('5 concurrent picker loads cost one listing at Genea; a failed listing is not kept', async function () {
+      await loadDoor({ door: 'd1' });
+      const listings = () => [
+        api.count(`GET /v2/customer/${CUSTOMER}/door`),
+        api.count(`GET /v2/customer/${CUSTOMER}/location`),
+      ];
+      const loadsAtOnce = await Promise.all(Array.from({ length: 5 }, () => admin().get(`/genea-api/${apiId}/doors`)));
+      for (const res of loadsAtOnce) {
+        assert.equal(res.status, 200);
+        assert.equal(res.body.doors.length, 121);
+      }
+      assert.deepEqual(listings(), [2, 1], 'one listing: two pages of doors, one of locations');
+      // Kept: a later load and a node asking through listing() cost nothing.
+      assert.equal((await admin().get(`/genea-api/${apiId}/doors`)).body.doors.length, 121);
+      const { doors, locations } = await helper.getNode(apiId).listing();
+      assert.deepEqual([doors.length, locations], [121, [{ uuid: 'loc-a', name: 'Headquarters' }]]);
+      assert.deepEqual(listings(), [2, 1]);
+
+      await loadDoor({ door: 'd1' });
+      const before = listings();
+      api.answerNext(/^GET .*\/door$/, { status: 500, body: { meta: { message: 'Busy' } } }, 2);
+      const failed = await Promise.all(Array.from({ length: 3 }, () => admin().get(`/genea-api/${apiId}/doors`)));
+      assert.deepEqual(
+        failed.map((res) => res.status),
+        [502, 502, 502],
+      );
+      assert.equal(listings()[0] - before[0], 2, 'one listing (tried twice) for the three loads');
+      const retried = await admin().get(`/genea-api/${apiId}/doors`);
+      assert.equal(retried.status, 200, 'the failure was not kept');
+      assert.equal(listings()[0] - before[0], 4);
+    });
+
+    it('listing() of a config node without a key rejects, sending nothing', async function () {
+      await loadDoor({ door: 'd1' }, { key: null });
+      await assert.rejects(helper.getNode(apiId).listing(), /has no API key/);
       assert.equal(api.requests.length, 0);
     });
   });
@@ -291,12 +567,12 @@ describe('genea-door and genea-api (node)', function () {
   describe('admin endpoints of the dialogs', function () {
     it('Verify key: a typed key (not stored) and the deployed one, naming the customer', async function () {
       await loadDoor({ door: 'd1' });
-      let res = await helper.request().post('/genea-api/verify').send({ apiKey: KEY, baseUrl: api.url });
+      let res = await admin().post('/genea-api/verify').send({ apiKey: KEY, baseUrl: api.url });
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, { customerUuid: CUSTOMER, message: 'OK' });
-      res = await helper.request().post('/genea-api/verify').send({ id: apiId, baseUrl: api.url });
+      res = await admin().post('/genea-api/verify').send({ id: apiId, baseUrl: api.url });
       assert.deepEqual(res.body, { customerUuid: CUSTOMER, message: 'OK' });
-      res = await helper.request().post('/genea-api/verify').send({ id: apiId });
+      res = await admin().post('/genea-api/verify').send({ id: apiId });
       assert.equal(res.status, 200);
       assert.equal(api.count('POST /v2/api_key/verify'), 3);
       assert.ok(api.requests.every((r) => r.authorization === `Bearer ${KEY}`));
@@ -304,7 +580,7 @@ describe('genea-door and genea-api (node)', function () {
 
     it('Verify key: refusals, and the deployed key never goes to a typed base URL', async function () {
       await loadDoor({ door: 'd1' });
-      const verify = (body) => helper.request().post('/genea-api/verify').send(body);
+      const verify = (body) => admin().post('/genea-api/verify').send(body);
       let res = await verify({ apiKey: 'wrong-key', baseUrl: api.url });
       assert.equal(res.status, 502);
       assert.deepEqual(res.body.details, { detail: '401 Invalid API key', kind: 'key' });
@@ -325,20 +601,20 @@ describe('genea-door and genea-api (node)', function () {
 
     it('Verify key of a deployed config node without a key', async function () {
       await loadDoor({ door: 'd1' }, { key: null });
-      const res = await helper.request().post('/genea-api/verify').send({ id: apiId });
+      const res = await admin().post('/genea-api/verify').send({ id: apiId });
       assert.deepEqual([res.status, res.body.error], [409, 'no-key']);
-      const doors = await helper.request().get(`/genea-api/${apiId}/doors`);
+      const doors = await admin().get(`/genea-api/${apiId}/doors`);
       assert.deepEqual([doors.status, doors.body.error], [409, 'no-key']);
     });
 
     it('both endpoints name the problem of a deployed config node with a base URL it will not use', async function () {
       await loadDoor({ door: 'd1' }, { apiProps: { baseUrl: 'http://api.sequr.io' } });
-      let res = await helper.request().post('/genea-api/verify').send({ id: apiId, baseUrl: 'http://api.sequr.io' });
+      let res = await admin().post('/genea-api/verify').send({ id: apiId, baseUrl: 'http://api.sequr.io' });
       assert.deepEqual([res.status, res.body.error], [409, 'insecure']);
       assert.match(res.body.message, /"http:\/\/api\.sequr\.io" uses plain http/);
-      res = await helper.request().get(`/genea-api/${apiId}/doors`);
+      res = await admin().get(`/genea-api/${apiId}/doors`);
       assert.deepEqual([res.status, res.body.error], [409, 'insecure']);
-      res = await helper.request().post('/genea-api/verify').send({ id: 42 });
+      res = await admin().post('/genea-api/verify').send({ id: 42 });
       assert.deepEqual([res.status, res.body.error], [409, 'not-deployed']);
       assert.equal(api.requests.length, 0);
     });
@@ -355,7 +631,7 @@ describe('genea-door and genea-api (node)', function () {
           ],
         },
       });
-      const res = await helper.request().get(`/genea-api/${apiId}/doors`);
+      const res = await admin().get(`/genea-api/${apiId}/doors`);
       assert.deepEqual(res.body.doors, [
         { uuid: 'x', name: null, location: null, locked: null, online: null },
         { uuid: 'y', name: null, location: null, locked: null, online: null },
@@ -365,7 +641,7 @@ describe('genea-door and genea-api (node)', function () {
     it('door picker: the doors of the deployed config node, with location names and lock state', async function () {
       await loadDoor({ door: 'd1' });
       api.doorState('d2').is_locked = false;
-      const res = await helper.request().get(`/genea-api/${apiId}/doors`);
+      const res = await admin().get(`/genea-api/${apiId}/doors`);
       assert.equal(res.status, 200);
       assert.equal(res.body.doors.length, 121);
       assert.deepEqual(res.body.doors.slice(0, 2), [
@@ -380,13 +656,14 @@ describe('genea-door and genea-api (node)', function () {
     it('door picker: a key that may not read locations still lists doors; a failing list is reported', async function () {
       await loadDoor({ door: 'd1' });
       api.answerNext(/^GET .*\/location$/, { status: 403, body: { meta: { message: 'No location access' } } });
-      let res = await helper.request().get(`/genea-api/${apiId}/doors`);
+      let res = await admin().get(`/genea-api/${apiId}/doors`);
       assert.equal(res.body.doors[0].location, 'loc-a');
+      await loadDoor({ door: 'd1' }); // a fresh config node: the listing of the last one is kept for 30 s
       api.answerNext(/^GET .*\/door$/, { status: 422, body: { meta: { message: 'Hardware read not allowed' } } });
-      res = await helper.request().get(`/genea-api/${apiId}/doors`);
+      res = await admin().get(`/genea-api/${apiId}/doors`);
       assert.equal(res.status, 502);
       assert.equal(res.body.message, '422 Hardware read not allowed');
-      res = await helper.request().get('/genea-api/nope/doors');
+      res = await admin().get('/genea-api/nope/doors');
       assert.deepEqual([res.status, res.body.error], [409, 'not-deployed']);
     });
   });

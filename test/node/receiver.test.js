@@ -1,8 +1,9 @@
 'use strict';
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { helper, load, sign, httpNode } = require('../support/helper');
+const { helper, load, sign, httpNode, hooks } = require('../support/helper');
 const events = require('../fixtures/events');
+const { nodeRedDir } = require('../support/node-red-path');
 
 const SECRET = 'test-secret-7f3a';
 const OLD_SECRET = 'previous-secret-19c2';
@@ -41,7 +42,7 @@ const logged = (id, level) =>
     .filter((entry) => entry.id === id && entry.level === level);
 
 /** Resolves once `condition()` holds; fails naming `what` after 5 s. */
-async function until(condition, what) {
+async function until(condition, what = 'a condition') {
   const deadline = Date.now() + 5_000;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`waited 5 s for ${what}`);
@@ -200,6 +201,85 @@ describe('genea-webhook-in (node)', function () {
       assert.equal((await post(agent, body)).status, 200);
       await sentinel(agent, out);
       assert.equal(out.length, 0);
+    });
+  });
+
+  describe('a deploy racing a delivery', function () {
+    // Test nodes that record every message any instance of them gets, across redeploys.
+    const got = [];
+    function recorders(RED) {
+      for (const type of ['recorder-a', 'recorder-b']) {
+        RED.nodes.registerType(type, function (def) {
+          RED.nodes.createNode(this, def);
+          this.on('input', (msg) => got.push(`${def.id}@${def.name}:${msg.payload.uuid}`));
+        });
+      }
+    }
+    const raceFlow = (version) => [
+      { id: 'cfg', type: 'genea-config', name: 'genea' },
+      { id: 'rx', type: 'genea-webhook-in', config: 'cfg', url: '/genea', wires: [['a', 'b'], []] },
+      { id: 'a', type: 'recorder-a', name: version.a },
+      { id: 'b', type: 'recorder-b', name: version.b },
+    ];
+    /**
+     * Starts a "Modified Nodes" deploy to `version` the moment Node-RED is about to deliver the receiver's
+     * message to node `id`: the deploy stops the old instance before that delivery, as a real one can.
+     */
+    function deployBeforeDeliveryTo(id, version) {
+      let deployed;
+      hooks.add('preDeliver.race', (sendEvent) => {
+        if (sendEvent.source.id !== 'rx' || sendEvent.destination.id !== id || deployed) return;
+        deployed = helper.setFlows(raceFlow(version), 'nodes', credentials);
+      });
+      return () => deployed;
+    }
+    beforeEach(() => (got.length = 0));
+    afterEach(() => hooks.remove('*.race'));
+
+    it('hands an event that one wired node had to the replaced other once it runs, and never again', async function () {
+      const agent = await load(raceFlow({ a: 'v0', b: 'v0' }), credentials, [recorders]);
+      const deploy = deployBeforeDeliveryTo('b', { a: 'v0', b: 'v1' });
+      const event = fresh(events.granted);
+      const body = JSON.stringify(event);
+      const first = await post(agent, body);
+      assert.deepEqual([first.status, first.text], [200, 'Accepted'], 'a had it: the event counts as emitted');
+      await deploy();
+      // Genea's retry (it may have missed the answer) is a duplicate: nobody gets the event twice.
+      const retry = await post(agent, body);
+      assert.deepEqual([retry.status, retry.text], [200, 'Duplicate: already accepted']);
+      const sentinel = fresh(events.denied);
+      await post(agent, JSON.stringify(sentinel));
+      await until(() => got.includes(`b@v1:${sentinel.uuid}`));
+      assert.deepEqual(
+        got.filter((entry) => entry.endsWith(`:${event.uuid}`)).sort(),
+        [`a@v0:${event.uuid}`, `b@v1:${event.uuid}`],
+        'a had it once, and the new instance of b got it once',
+      );
+      assert.equal(logged('rx', 40).length, 1, 'the hand-over is logged');
+    });
+
+    it('answers 503 and emits the retry when the deploy replaced every wired node first', async function () {
+      const agent = await load(raceFlow({ a: 'v0', b: 'v0' }), credentials, [recorders]);
+      const deploy = deployBeforeDeliveryTo('a', { a: 'v1', b: 'v1' });
+      const event = fresh(events.granted);
+      const body = JSON.stringify(event);
+      const first = await post(agent, body);
+      assert.deepEqual([first.status, first.text], [503, 'Receiver is restarting: retry the delivery']);
+      await deploy();
+      const retry = await post(agent, body);
+      assert.deepEqual([retry.status, retry.text], [200, 'Accepted'], 'the claim was released: the retry is new');
+      await until(() => got.length === 2);
+      assert.deepEqual(got.sort(), [`a@v1:${event.uuid}`, `b@v1:${event.uuid}`]);
+    });
+
+    it('keeps what it remembers when a deploy changes the window, grown or shrunk', async function () {
+      const agent = await load(flow({ dedupeMinutes: 10 }), credentials);
+      const body = JSON.stringify(fresh(events.granted));
+      assert.equal((await post(agent, body)).text, 'Accepted');
+      for (const dedupeMinutes of [15, 1, '20']) {
+        await helper.setFlows(flow({ dedupeMinutes }), 'nodes', credentials);
+        assert.equal((await post(agent, body)).text, 'Duplicate: already accepted', `after ${dedupeMinutes}`);
+      }
     });
   });
 
@@ -436,6 +516,21 @@ describe('genea-webhook-in (node)', function () {
       await helper.setFlows(flow({ url: '/genea-v2' }), 'full', credentials);
       assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 404);
       assert.equal((await post(agent, JSON.stringify(fresh(events.granted)), { path: '/genea-v2' })).status, 200);
+    });
+
+    it('listens to deploys once for all receivers, however many there are', async function () {
+      const { events: runtimeEvents } = require(require.resolve('@node-red/util', { paths: [nodeRedDir] }));
+      await load(flow(), credentials);
+      const withOne = runtimeEvents.listenerCount('flows:started');
+      const many = Array.from({ length: 12 }, (_, i) => ({
+        id: `rx${i}`,
+        type: 'genea-webhook-in',
+        config: 'cfg',
+        url: `/genea-${i}`,
+        wires: [[], []],
+      }));
+      await helper.setFlows([...flow(), ...many], 'full', credentials);
+      assert.equal(runtimeEvents.listenerCount('flows:started'), withOne);
     });
 
     it('refuses a second receiver on the same path with an error on that node', async function () {

@@ -44,12 +44,24 @@ const nodes = {
   filters: withCatalog('genea-filters'),
   api: withCatalog('genea-api'),
   door: withCatalog('genea-door'),
+  doors: withCatalog('genea-doors'),
+  redis: withCatalog('genea-redis'),
 };
 
 /** Loads `flow` with this package's nodes (plus `extraNodes`) and returns supertest on httpNode. */
 async function load(flow, credentials = {}, extraNodes = []) {
   await helper.load(
-    [captureRED, nodes.config, nodes.receiver, nodes.filters, nodes.api, nodes.door, ...extraNodes],
+    [
+      captureRED,
+      nodes.config,
+      nodes.receiver,
+      nodes.filters,
+      nodes.api,
+      nodes.door,
+      nodes.doors,
+      nodes.redis,
+      ...extraNodes,
+    ],
     flow,
     credentials,
   );
@@ -60,4 +72,7 @@ function sign(body, secret, algorithm = 'sha1') {
   return `${algorithm}=${crypto.createHmac(algorithm, secret).update(body).digest('hex')}`;
 }
 
-module.exports = { helper, load, nodes, sign, httpNode: () => httpNode };
+/** The runtime's message hooks (onSend, preDeliver, ...), to set up races a test must hit exactly. */
+const { hooks } = require(require.resolve('@node-red/util', { paths: [nodeRedDir] }));
+
+module.exports = { helper, load, nodes, sign, hooks, httpNode: () => httpNode };

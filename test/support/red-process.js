@@ -28,14 +28,23 @@ function packageTarball() {
   return packedTarball;
 }
 
-/** A user dir with the packed package installed into its node_modules, as the palette manager would. */
-function prepareUserDir() {
+/**
+ * A user dir with the packed package installed into its node_modules, as the palette manager would, and `modules`
+ * (node packages among the project's devDependencies, e.g. Dashboard 2) linked beside it. Its runtime dependency
+ * (ioredis) comes from npm's cache when there (npm ci fetched its tarballs), else from the registry.
+ */
+function prepareUserDir(modules = []) {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-nr-'));
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'e2e-user-dir', private: true }));
-  npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
+  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', packageTarball()], {
     cwd: userDir,
     stdio: 'pipe',
   });
+  for (const name of modules) {
+    const link = path.join(userDir, 'node_modules', name);
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(path.join(projectRoot, 'node_modules', name), link, 'dir');
+  }
   return userDir;
 }
 
@@ -73,13 +82,15 @@ class NodeRedProcess {
    * @param {string} [options.settingsSource] extra JavaScript statements run in settings.js before export,
    *   able to assign `settings.x = ...` (for values JSON cannot carry: certificates, functions)
    * @param {string} [options.userDir] reuse a user dir (a restart); default: a fresh one
+   * @param {string[]} [options.modules] in a fresh user dir, node packages of the project's node_modules to link
+   *   beside this one (e.g. '@flowfuse/node-red-dashboard')
    * @param {string|Buffer} [options.ca] the certificate to trust when settings.js serves HTTPS: by the test's
    *   requests, and by Node-RED itself (NODE_EXTRA_CA_CERTS), which otherwise verifies certificates as usual
    * @param {boolean} [options.memoryProbe] start with --expose-gc and a loopback probe that answers with
    *   process.memoryUsage() taken after a full garbage collection (see memoryUsage())
    */
   static async start(options = {}) {
-    const red = new NodeRedProcess(options.userDir ?? prepareUserDir(), await freePort());
+    const red = new NodeRedProcess(options.userDir ?? prepareUserDir(options.modules), await freePort());
     red.settings = options.settings ?? {};
     red.settingsSource = options.settingsSource ?? '';
     red.ca = options.ca;

@@ -61,9 +61,26 @@ describe("the receiver's help", function () {
         answers.map((m) => m[1]),
         `${lang}: the help lists the README's answers in its order`,
       );
-      // 503 has three causes (no secret, allow-list, restart): one clause each, separated by semicolons.
+      // 503 has four causes (no secret, allow-list, restart, shared state): one clause each, separated by semicolons.
       const unavailable = listed.find((m) => m[1] === '503')[2];
-      assert.equal(unavailable.split(';').length, 3, `${lang}: 503 names its three causes: ${unavailable}`);
+      assert.equal(unavailable.split(';').length, 4, `${lang}: 503 names its four causes: ${unavailable}`);
     }
   });
+});
+
+describe("the receiver's help", function () {
+  const { GENEA_EVENT_TYPES } = require('../../nodes/lib/event');
+  for (const lang of ['en-US', 'de']) {
+    const help = fs.readFileSync(path.join(src, 'genea-webhook-in', 'locales', lang, 'genea-webhook-in.html'), 'utf8');
+
+    it(`${lang}: lists every event type msg.genea.type can be`, function () {
+      const missing = [...GENEA_EVENT_TYPES, 'other'].filter((type) => !help.includes(`<code>${type}</code>`));
+      assert.deepEqual(missing, []);
+    });
+
+    it(`${lang}: names the Max event age case among the 400 answers`, function () {
+      const [answer] = /<dt><code>400<\/code><\/dt><dd>(.*?)<\/dd>/.exec(help).slice(1);
+      assert.match(answer, /event_time/);
+    });
+  }
 });

@@ -83,43 +83,44 @@ describe('day tracking', function () {
   describe('DayTracker', function () {
     it("claims each key's first once per day, and never for an earlier day", function () {
       const tracker = new DayTracker();
-      assert.equal(tracker.claimFirst('hq', '2026-11-29'), true);
-      assert.equal(tracker.claimFirst('hq', '2026-11-29'), false);
-      assert.equal(tracker.claimFirst('annex', '2026-11-29'), true);
-      assert.equal(tracker.claimFirst('hq', '2026-11-30'), true);
-      assert.equal(tracker.claimFirst('hq', '2026-11-29'), false, 'a late event of the day before');
+      assert.equal(tracker.claim('hq', '2026-11-29'), 'first');
+      assert.equal(tracker.claim('hq', '2026-11-29'), 'repeat');
+      assert.equal(tracker.claim('annex', '2026-11-29'), 'first');
+      assert.equal(tracker.claim('hq', '2026-11-30'), 'first');
+      assert.equal(tracker.claim('hq', '2026-11-29'), 'older-day', 'a late event of the day before');
+      assert.equal(tracker.claim('hq', '2026-11-30'), 'repeat');
     });
 
     it('keeps the latest day and the two before it, and refuses older days', function () {
       const tracker = new DayTracker();
-      tracker.claimFirst('a', '2026-11-27');
-      tracker.claimFirst('b', '2026-11-28');
-      tracker.claimFirst('c', '2026-11-29');
+      tracker.claim('a', '2026-11-27');
+      tracker.claim('b', '2026-11-28');
+      tracker.claim('c', '2026-11-29');
       assert.equal(tracker.size, 3);
-      tracker.claimFirst('d', '2026-11-30');
+      tracker.claim('d', '2026-11-30');
       assert.deepEqual(Object.keys(tracker.toJSON().firsts), ['b', 'c', 'd']);
-      assert.equal(tracker.claimFirst('e', '2026-11-27'), false, 'older than the memory covers');
-      assert.equal(tracker.claimFirst('e', '2026-11-28'), true);
-      tracker.claimFirst('a', '2026-12-01'); // across a month end
+      assert.equal(tracker.claim('e', '2026-11-27'), 'older-day', 'older than the memory covers');
+      assert.equal(tracker.claim('e', '2026-11-28'), 'first');
+      tracker.claim('a', '2026-12-01'); // across a month end
       assert.deepEqual(Object.keys(tracker.toJSON().firsts).sort(), ['a', 'c', 'd']);
     });
 
     it('holds at most maxKeys keys, dropping the oldest claims', function () {
       const tracker = new DayTracker(undefined, 3);
-      for (const key of ['a', 'b', 'c', 'd']) tracker.claimFirst(key, '2026-11-30');
+      for (const key of ['a', 'b', 'c', 'd']) tracker.claim(key, '2026-11-30');
       assert.deepEqual(Object.keys(tracker.toJSON().firsts), ['b', 'c', 'd']);
     });
 
     it('survives a round trip through JSON, and ignores malformed state', function () {
       const tracker = new DayTracker();
-      tracker.claimFirst('hq', '2026-11-30');
+      tracker.claim('hq', '2026-11-30');
       const restored = new DayTracker(JSON.parse(JSON.stringify(tracker)));
-      assert.equal(restored.claimFirst('hq', '2026-11-30'), false);
-      assert.equal(restored.claimFirst('annex', '2026-11-30'), true);
+      assert.equal(restored.claim('hq', '2026-11-30'), 'repeat');
+      assert.equal(restored.claim('annex', '2026-11-30'), 'first');
       for (const junk of [null, 'x', 42, [], { firsts: 'x' }, { latest: 'soon', firsts: { hq: 'tuesday', ok: 7 } }]) {
         const tracker = new DayTracker(junk);
         assert.equal(tracker.size, 0);
-        assert.equal(tracker.claimFirst('hq', '2026-11-30'), true);
+        assert.equal(tracker.claim('hq', '2026-11-30'), 'first');
       }
     });
 

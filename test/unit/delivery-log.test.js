@@ -6,19 +6,24 @@ const fs = require('node:fs');
 const path = require('node:path');
 const express = require('express');
 const supertest = require('supertest');
-const { DeliveryLog, deliveryHint } = require('../../nodes/lib/delivery-log');
-const { processDelivery, REJECTIONS } = require('../../nodes/lib/delivery');
-const { DuplicateWindow } = require('../../nodes/lib/duplicate-window');
+const { EventEmitter } = require('node:events');
+const { PassThrough } = require('node:stream');
+const { DeliveryLog, deliveryHint, keptText, reasonOf, MAX_TEXT_LENGTH } = require('../../nodes/lib/delivery-log');
+const { readBody } = require('../../nodes/lib/body-reader');
+const { SourceAllowList, sourceRejection } = require('../../nodes/lib/source-allow-list');
+const { processDelivery, asDuplicate, REJECTIONS } = require('../../nodes/lib/delivery');
+const { MemoryClaimStore } = require('../../nodes/lib/claim-store');
 const { signBody } = require('../../nodes/lib/signature');
 const { DeliveryRecorder, registerDeliveryInspector } = require('../../nodes/genea-webhook-in/delivery-inspector');
 const events = require('../fixtures/events');
 
 const SECRETS = ['current-secret', 'previous-secret'];
 
-/** The verdict of `event` signed with secret number `secretIndex`, as the receiver gets it. */
-function verdict(event, { secretIndex = 0, window = new DuplicateWindow(60_000) } = {}) {
+/** The verdict of `event` signed with secret number `secretIndex`, as the receiver gets it after its claim. */
+function verdict(event, { secretIndex = 0, claims = new MemoryClaimStore() } = {}) {
   const body = Buffer.from(JSON.stringify(event));
-  return { body, answer: processDelivery(body, signBody(body, SECRETS[secretIndex]), SECRETS, window) };
+  const answer = processDelivery(body, signBody(body, SECRETS[secretIndex]), SECRETS);
+  return { body, answer: claims.claimNow(answer.key, 60_000) === null ? asDuplicate(answer) : answer };
 }
 
 const accepted = (log, event, options) => log.add({ ip: '192.0.2.7', method: 'POST', ...verdict(event, options) });
@@ -44,6 +49,7 @@ describe('DeliveryLog', function () {
       bytes: Buffer.byteLength(JSON.stringify(events.granted)),
       status: 200,
       reason: 'Accepted',
+      reasonCode: 'accepted',
       type: 'access.granted',
       uuid: events.granted.uuid,
       action: 'SEQUR_ACCESS_GRANTED',
@@ -60,6 +66,7 @@ describe('DeliveryLog', function () {
       bytes: 2,
       status: 401,
       reason: 'Signature does not match the configured secret',
+      reasonCode: 'wrongSignature',
     });
     assert.deepEqual(log.detail(first).event, events.granted);
     assert.equal(log.detail(second).event, undefined, 'a rejected body is never kept');
@@ -68,10 +75,10 @@ describe('DeliveryLog', function () {
 
   it('keeps at most `capacity` records, dropping the oldest, and counts every one', function () {
     const log = new DeliveryLog(3);
-    const window = new DuplicateWindow(60_000);
+    const claims = new MemoryClaimStore();
     const ids = [];
-    for (let i = 0; i < 4; i++) ids.push(accepted(log, { ...events.granted, uuid: `u${i}` }, { window }));
-    ids.push(accepted(log, { ...events.granted, uuid: 'u3' }, { window }));
+    for (let i = 0; i < 4; i++) ids.push(accepted(log, { ...events.granted, uuid: `u${i}` }, { claims }));
+    ids.push(accepted(log, { ...events.granted, uuid: 'u3' }, { claims }));
     ids.push(rejected(log, REJECTIONS.missingSignature));
     assert.equal(log.size, 3);
     assert.deepEqual(
@@ -86,7 +93,11 @@ describe('DeliveryLog', function () {
   it('keeps events within a byte budget: the oldest lose theirs first, too large ones never get one', function () {
     const event = (uuid) => ({ ...events.granted, uuid, filler: 'x'.repeat(300) });
     const size = verdict(event('a')).body.length;
-    const log = new DeliveryLog(50, size * 2 + 10);
+    // A record costs its texts beside its body: room for three records, but only two bodies.
+    const probe = new DeliveryLog();
+    accepted(probe, event('a'));
+    const texts = probe.bytesKept - size;
+    const log = new DeliveryLog(50, size * 2 + texts * 3 + 10);
     const ids = ['a', 'b', 'c'].map((uuid) => accepted(log, event(uuid)));
     assert.deepEqual(
       log.list().map((r) => r.replayable),
@@ -133,7 +144,7 @@ describe('DeliveryLog', function () {
     delete undated.event_time;
     const ids = [stale, undated].map((event) => {
       const body = Buffer.from(JSON.stringify(event));
-      const answer = processDelivery(body, signBody(body, SECRETS[0]), SECRETS, new DuplicateWindow(60_000), {
+      const answer = processDelivery(body, signBody(body, SECRETS[0]), SECRETS, {
         maxEventAgeMs: 60_000,
       });
       assert.equal(answer.status, 400);
@@ -164,6 +175,65 @@ describe('DeliveryLog', function () {
     const after = accepted(log, events.granted);
     assert.notEqual(after, before);
     assert.ok(new DeliveryLog().add({ ip: null, method: 'GET', answer: REJECTIONS.methodNotAllowed }) !== after);
+  });
+
+  it('keeps at most MAX_TEXT_LENGTH characters of every text, as strings of their own', function () {
+    const long = (c) => c.repeat(400 * 1024);
+    const log = new DeliveryLog();
+    const event = { ...events.granted, uuid: long('u'), event_message: long('m'), event_action: long('A') };
+    accepted(log, event);
+    // Refused for having no valid event_time: the record still names its event.
+    const stale = { ...events.denied, uuid: long('s'), event_time: long('2') };
+    const body = Buffer.from(JSON.stringify(stale));
+    const answer = processDelivery(body, signBody(body, SECRETS[0]), SECRETS, {
+      maxEventAgeMs: 60_000,
+    });
+    log.add({ ip: long('1'), method: 'POST', body, answer });
+    const [refused, record] = log.list();
+    assert.equal(refused.reason, REJECTIONS.undatedEvent.reason);
+    for (const value of [record, refused].flatMap((r) => Object.values(r))) {
+      if (typeof value === 'string') assert.ok(value.length <= MAX_TEXT_LENGTH, `${value.length}`);
+    }
+    assert.equal(record.uuid, 'u'.repeat(MAX_TEXT_LENGTH - 1) + '…');
+    assert.equal(record.message, 'm'.repeat(MAX_TEXT_LENGTH - 1) + '…');
+    assert.equal(record.action, 'A'.repeat(MAX_TEXT_LENGTH - 1) + '…');
+    assert.equal(refused.uuid, 's'.repeat(MAX_TEXT_LENGTH - 1) + '…');
+    assert.equal(refused.ip, '1'.repeat(MAX_TEXT_LENGTH - 1) + '…');
+    assert.ok(JSON.stringify(log.list()).length < 2000, 'the list stays small');
+    // Short texts stay as they are; a cut never leaves half a surrogate pair.
+    assert.equal(keptText('Access Granted'), 'Access Granted');
+    assert.equal(keptText(null), null);
+    const emoji = keptText('x'.repeat(MAX_TEXT_LENGTH - 2) + '😀'.repeat(10));
+    assert.equal(emoji, 'x'.repeat(MAX_TEXT_LENGTH - 2) + '…');
+  });
+
+  it('counts the texts of every record in its byte budget, beside the bodies', function () {
+    const log = new DeliveryLog(50, 64 * 1024);
+    assert.equal(log.bytesKept, 0);
+    const id = rejected(log, REJECTIONS.missingSignature);
+    const oneRecord = log.bytesKept;
+    assert.ok(oneRecord >= Buffer.byteLength(REJECTIONS.missingSignature.reason), `${oneRecord}`);
+    const big = 'x'.repeat(400 * 1024);
+    for (let i = 0; i < 50; i++) accepted(log, { ...events.granted, uuid: `${i}${big}`, event_message: big });
+    assert.equal(log.size, 50);
+    assert.equal(log.detail(id), undefined);
+    // 50 records of capped texts: far below one event's size, and within the budget.
+    assert.ok(log.bytesKept <= 64 * 1024, `${log.bytesKept}`);
+    assert.ok(log.bytesKept >= 50 * oneRecord, `${log.bytesKept}`);
+    assert.ok(
+      log.list().every((r) => r.replayable === false),
+      'every 800 KiB event is over the budget',
+    );
+    // Small events fill the budget left by the records' texts, not the whole of it.
+    const small = new DeliveryLog(50, 4096);
+    const ids = [];
+    for (let i = 0; i < 10; i++) ids.push(accepted(small, { ...events.granted, uuid: `small-${i}` }));
+    const size = verdict(events.granted).body.length;
+    const keptBodies = small.list().filter((r) => r.replayable).length;
+    assert.ok(keptBodies > 0 && keptBodies < Math.floor(4096 / size), `${keptBodies} bodies kept`);
+    assert.ok(small.bytesKept <= 4096, `${small.bytesKept}`);
+    small.clear();
+    assert.equal(small.bytesKept, 0);
   });
 });
 
@@ -239,6 +309,60 @@ describe('deliveryHint', function () {
   });
 });
 
+describe('reasonOf', function () {
+  const catalog = (lang) =>
+    JSON.parse(
+      fs.readFileSync(
+        path.join(__dirname, `../../nodes/genea-webhook-in/locales/${lang}/genea-webhook-in.json`),
+        'utf8',
+      ),
+    )['genea-webhook-in'].deliveries.reasons;
+  /** A request whose body reader's answer `act` provokes. */
+  async function bodyReaderAnswer(act, limits = { maxBytes: 10, timeoutMs: 60_000 }, headers = {}) {
+    const req = Object.assign(new PassThrough(), { headers });
+    const answer = readBody(req, limits);
+    act(req);
+    return answer;
+  }
+
+  it('names every answer a receiver gives by its catalog code, with the values its text names', async function () {
+    const claims = new MemoryClaimStore();
+    const allowList = SourceAllowList.parse('192.0.2.1').list;
+    const answers = [
+      ...Object.values(REJECTIONS),
+      verdict(events.granted, { claims }).answer,
+      verdict(events.granted, { claims }).answer,
+      sourceRejection(allowList, '2001:db8::7', undefined, 0),
+      sourceRejection(allowList, '127.0.0.1', '', 2),
+      await bodyReaderAnswer(() => {}, { maxBytes: 10, timeoutMs: 60_000 }, { 'content-length': '11' }),
+      await bodyReaderAnswer(() => {}, { maxBytes: 10, timeoutMs: 1 }),
+      await bodyReaderAnswer((req) => req.emit('error', new Error('reset'))),
+      await bodyReaderAnswer((req) => req.emit('close')),
+    ];
+    const english = catalog('en-US');
+    const german = catalog('de');
+    const codes = answers.map(({ status, reason }) => {
+      const { reasonCode, reasonValues } = reasonOf(status, reason);
+      assert.ok(reasonCode, reason);
+      const text = english[reasonCode].replace(/__(\w+)__/g, (_, name) => reasonValues[name]);
+      assert.equal(text, reason, reasonCode);
+      assert.ok(german[reasonCode] && german[reasonCode] !== english[reasonCode], `${reasonCode} in German`);
+      assert.deepEqual(
+        german[reasonCode].match(/__\w+__/g),
+        english[reasonCode].match(/__\w+__/g),
+        `${reasonCode}: the same values in German`,
+      );
+      return reasonCode;
+    });
+    assert.deepEqual([...codes].sort(), Object.keys(english).sort(), 'every catalog reason is an answer');
+    assert.deepEqual(reasonOf(403, 'Forbidden: source 2001:db8::7 is not allowed').reasonValues, { ip: '2001:db8::7' });
+    assert.deepEqual(reasonOf(413, 'Body larger than 10 bytes').reasonValues, { bytes: '10' });
+    // Another status, or a text not known here: the runtime's English text is shown as it is.
+    assert.deepEqual(reasonOf(400, 'Body larger than 10 bytes'), {});
+    assert.deepEqual(reasonOf(500, 'Internal error'), {});
+  });
+});
+
 describe('delivery inspector admin API (stand-in RED)', function () {
   let admin;
   let published;
@@ -249,6 +373,8 @@ describe('delivery inspector admin API (stand-in RED)', function () {
     published = [];
     RED = {
       httpAdmin: app,
+      events: new EventEmitter(),
+      nodes: { getNode: () => null },
       auth: { needsPermission: () => (_req, _res, next) => next() },
       comms: { publish: (topic, data) => published.push({ topic, data }) },
       _: (key) => key,
@@ -277,7 +403,7 @@ describe('delivery inspector admin API (stand-in RED)', function () {
     recorder.close(true);
     assert.deepEqual(published.at(-1), {
       topic: 'genea-webhook-in/deliveries/unit-restarting',
-      data: { receiver: { id: 'unit-restarting' }, removed: true },
+      data: { id: 'unit-restarting', removed: true },
     });
   });
 
@@ -295,5 +421,58 @@ describe('delivery inspector admin API (stand-in RED)', function () {
     const res = await replay;
     assert.deepEqual([res.status, res.body], [200, { id: record.id }]);
     recorder.close(true);
+  });
+  it('tells the editors only which receiver changed, at most once per burst', async function () {
+    published.length = 0;
+    const recorder = new DeliveryRecorder(RED, 'unit-notices');
+    recorder.listen('/genea', () => Promise.resolve(true));
+    assert.deepEqual(published, [{ topic: 'genea-webhook-in/deliveries/unit-notices', data: { id: 'unit-notices' } }]);
+    const burst = (count) => {
+      for (let i = 0; i < count; i++) {
+        const { body, answer } = verdict({ ...events.granted, uuid: `unit-notice-${published.length}-${i}` });
+        recorder.record({ method: 'POST', headers: {} }, '192.0.2.7', answer, body);
+      }
+    };
+    const noticeNumber = async (n) => {
+      while (published.length < n) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    // Ten deliveries in one go give one notice; one later delivery gives the next (the sentinel that the burst
+    // gave no more).
+    burst(10);
+    await noticeNumber(2);
+    burst(1);
+    await noticeNumber(3);
+    recorder.close(true);
+    assert.deepEqual(
+      published.map((p) => p.data),
+      [{ id: 'unit-notices' }, { id: 'unit-notices' }, { id: 'unit-notices' }, { id: 'unit-notices', removed: true }],
+    );
+  });
+
+  it('calls back on clear, and forgets a receiver that is not deployed once flows have started', async function () {
+    const recorder = new DeliveryRecorder(RED, 'unit-pruned');
+    let cleared = 0;
+    recorder.onClear(() => cleared++);
+    recorder.listen('/genea', () => Promise.resolve(true));
+    await admin.delete('/genea-webhook-in/unit-pruned/deliveries').expect(204);
+    assert.equal(cleared, 1);
+    recorder.close(false);
+    await admin.post('/genea-webhook-in/unit-pruned/deliveries/clear').expect(204);
+    assert.equal(cleared, 1, 'a closed receiver is not called');
+    // Kept while the node is deployed (a redeploy), forgotten once flows started without it.
+    const deployed = new Set(['unit-pruned']);
+    RED.nodes.getNode = (id) => (deployed.has(id) ? {} : null);
+    RED.events.emit('flows:started', {});
+    await admin.get('/genea-webhook-in/unit-pruned/deliveries').expect(200);
+    deployed.clear();
+    published.length = 0;
+    RED.events.emit('flows:started', {});
+    await admin.get('/genea-webhook-in/unit-pruned/deliveries').expect(404);
+    assert.ok(!(await admin.get('/genea-webhook-in/deliveries')).body.some((r) => r.id === 'unit-pruned'));
+    assert.deepEqual(
+      published.filter((p) => p.data.id === 'unit-pruned').map((p) => p.data),
+      [{ id: 'unit-pruned', removed: true }],
+    );
+    RED.nodes.getNode = () => null;
   });
 });

@@ -1,12 +1,10 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { processDelivery, duplicateKey, isJsonContentType } = require('../../nodes/lib/delivery');
-const { DuplicateWindow } = require('../../nodes/lib/duplicate-window');
+const { processDelivery, asDuplicate, duplicateKey, isJsonContentType } = require('../../nodes/lib/delivery');
 const { signBody } = require('../../nodes/lib/signature');
 const events = require('../fixtures/events');
 
-const deliver = (body, window = new DuplicateWindow(60_000), secret = 'k') =>
-  processDelivery(Buffer.from(body), signBody(body, secret), ['k'], window);
+const deliver = (body, secret = 'k') => processDelivery(Buffer.from(body), signBody(body, secret), ['k']);
 
 describe('delivery pipeline', function () {
   it('accepts a signed JSON object and classifies it', function () {
@@ -17,15 +15,33 @@ describe('delivery pipeline', function () {
   });
 
   it('verifies before it parses: an unsigned non-JSON body is a 401, a signed one a 400', function () {
-    assert.equal(processDelivery(Buffer.from('{oops'), undefined, ['k'], new DuplicateWindow(1)).status, 401);
+    assert.equal(processDelivery(Buffer.from('{oops'), undefined, ['k']).status, 401);
     assert.equal(deliver('{oops').status, 400);
     assert.equal(deliver('\ufeff{"event_message":"Grant Access"}').accepted, true, 'a UTF-8 BOM is tolerated');
   });
 
-  it('marks a retry as a duplicate, also when its bytes were reformatted', function () {
-    const window = new DuplicateWindow(60_000);
-    assert.equal(deliver(JSON.stringify(events.granted), window).duplicate, false);
-    assert.equal(deliver(JSON.stringify(events.granted, null, 2), window).duplicate, true);
+  it('gives a retry the same key, also when its bytes were reformatted', function () {
+    const first = deliver(JSON.stringify(events.granted));
+    assert.equal(deliver(JSON.stringify(events.granted, null, 2)).key, first.key);
+    assert.notEqual(deliver(JSON.stringify(events.denied)).key, first.key);
+  });
+
+  it('marks a copy as a duplicate without changing what it is', function () {
+    const verdict = deliver(JSON.stringify(events.granted));
+    const duplicate = asDuplicate(verdict);
+    assert.deepEqual(
+      [duplicate.duplicate, duplicate.reason, duplicate.status],
+      [true, 'Duplicate: already accepted', 200],
+    );
+    assert.equal(duplicate.key, verdict.key);
+    assert.equal(verdict.duplicate, false, 'the first verdict is left as it was');
+  });
+
+  it('keeps keys short however long the event fields are', function () {
+    const long = 'x'.repeat(400 * 1024);
+    const key = duplicateKey({ uuid: long, event_action: long, event_time: long }, Buffer.from('{}'));
+    assert.ok(key.length <= 64, `${key.length} characters`);
+    assert.notEqual(key, duplicateKey({ uuid: long + 'y', event_action: long, event_time: long }, Buffer.from('{}')));
   });
 
   it('never takes two different events sharing a short numeric uuid for one', function () {
@@ -58,7 +74,7 @@ describe('delivery pipeline', function () {
       [0xef, 0xbb, 0x20],
     ]) {
       const body = Buffer.concat([Buffer.from(start), json]);
-      const verdict = processDelivery(body, signBody(body, 'k'), ['k'], new DuplicateWindow(60_000));
+      const verdict = processDelivery(body, signBody(body, 'k'), ['k']);
       assert.equal(verdict.status, 400, JSON.stringify(start));
     }
   });
@@ -73,7 +89,7 @@ describe('delivery pipeline', function () {
     const eventTime = Date.parse('2026-12-01T10:00:00Z');
     const body = JSON.stringify({ ...events.granted, uuid: 'age-boundary', event_time: '2026-12-01T10:00:00Z' });
     const at = (now) =>
-      processDelivery(Buffer.from(body), signBody(body, 'k'), ['k'], new DuplicateWindow(60_000), {
+      processDelivery(Buffer.from(body), signBody(body, 'k'), ['k'], {
         maxEventAgeMs: 60_000,
         now,
       });

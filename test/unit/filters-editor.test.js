@@ -41,7 +41,13 @@ describe('genea filters (editor definitions)', function () {
         JSON.stringify(Object.fromEntries(Object.entries(definitions[type].defaults).map(([k, d]) => [k, d.value]))),
       );
     const conditions = { location: '', door: '', user: '' };
-    assert.deepEqual(defaults('genea-access-granted'), { name: '', mode: 'all', timezone: '', ...conditions });
+    assert.deepEqual(defaults('genea-access-granted'), {
+      name: '',
+      mode: 'all',
+      timezone: '',
+      redis: '',
+      ...conditions,
+    });
     assert.deepEqual(defaults('genea-access-denied'), {
       name: '',
       includeAntiPassback: true,

@@ -2,8 +2,17 @@
 // The Genea API client against the loopback stand-in of Genea's API (test/support/genea-api-stand-in.js): base
 // URLs, verification, paging, answers and errors, retries (never of a quick grant) and the order per door.
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const net = require('node:net');
-const { GeneaApiClient, GeneaApiError, SerialQueue, checkBaseUrl, geneaReason } = require('../../nodes/lib/genea-api');
+const {
+  GeneaApiClient,
+  GeneaApiError,
+  SerialQueue,
+  SharedResult,
+  checkBaseUrl,
+  geneaReason,
+  redactKey,
+} = require('../../nodes/lib/genea-api');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 
 const KEY = 'unit-test-api-key-9b1f27';
@@ -16,6 +25,51 @@ async function closedPort() {
   const { port } = server.address();
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * A loopback proxy in front of `target` (the stand-in) that holds Genea's answer to a chosen request until the test
+ * releases it, or for good: holds end on events, not on a clock. hold('PUT /v2/door/d1/lock') returns
+ * { arrived (a promise: the stand-in has answered it), release() }.
+ */
+async function holdingProxy(target) {
+  const holds = [];
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    const index = holds.findIndex((h) => h.line === `${req.method} ${new URL(req.url, target).pathname}`);
+    const hold = index >= 0 ? holds.splice(index, 1)[0] : null;
+    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      const chunks = [];
+      answer.on('data', (chunk) => chunks.push(chunk));
+      answer.on('end', async () => {
+        if (hold) {
+          hold.arrive();
+          await hold.released;
+        }
+        res.writeHead(answer.statusCode, answer.headers).end(Buffer.concat(chunks));
+      });
+    });
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    hold(line) {
+      const hold = { line };
+      hold.arrived = new Promise((resolve) => (hold.arrive = resolve));
+      hold.released = new Promise((resolve) => (hold.release = resolve));
+      holds.push(hold);
+      return hold;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /** The error `promise` rejects with; fails when it resolves. */
@@ -31,6 +85,9 @@ async function failure(promise) {
 describe('Genea API client', function () {
   let api;
   let client;
+  /** A holdingProxy in front of the stand-in, and a client through it with a short timeout (held answers only). */
+  let proxy;
+  let slow;
   const doors = Array.from({ length: 250 }, (_, i) => door(`d${i + 1}`));
 
   beforeEach(async function () {
@@ -39,9 +96,14 @@ describe('Genea API client', function () {
       doors: [...doors, door('offline', { is_online: false })],
       locations: [{ uuid: 'location-hq', name: 'Headquarters', timezone: 'America/New_York' }],
     });
-    client = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY, timeoutMs: 500 });
+    client = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY });
+    proxy = await holdingProxy(api.url);
+    slow = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY, timeoutMs: 100 });
   });
-  afterEach(() => api.close());
+  afterEach(async () => {
+    await proxy.close();
+    await api.close();
+  });
 
   describe('base URL', function () {
     it('accepts https anywhere and plain http only to loopback hosts', function () {
@@ -58,6 +120,25 @@ describe('Genea API client', function () {
         assert.deepEqual(checkBaseUrl(bad), { problem: 'invalid' }, bad);
       }
       assert.throws(() => new GeneaApiClient({ baseUrl: 'http://api.sequr.io', apiKey: KEY }), /loopback/);
+    });
+
+    it('refuses a bare ? or # (empty query or fragment), which would bend every path after it', async function () {
+      for (const bent of [
+        'http://127.0.0.1:8080/?',
+        'http://127.0.0.1:8080?',
+        'https://a.io/#',
+        'https://a.io/x?#',
+        ' https://a.io/? ',
+      ]) {
+        assert.deepEqual(checkBaseUrl(bent), { problem: 'invalid' }, bent);
+      }
+      assert.deepEqual(
+        checkBaseUrl('https://a.io/%3F'),
+        { url: 'https://a.io/%3F' },
+        'an encoded ? is part of the path',
+      );
+      assert.throws(() => new GeneaApiClient({ baseUrl: `${api.url}/?`, apiKey: KEY }), /invalid base URL/);
+      assert.equal(api.requests.length, 0);
     });
 
     it('keeps a path prefix of the base URL (a proxy)', async function () {
@@ -202,8 +283,29 @@ describe('Genea API client', function () {
   });
 
   describe('errors', function () {
+    it('a command after a failed key verification was not sent: mayHaveArrived false, marked as the verification’s', async function () {
+      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234' });
+      let err = await failure(wrong.command('d1', 'quick_unlock'));
+      assert.deepEqual(
+        [err.kind, err.status, err.message, err.mayHaveArrived, err.inVerification, err.attempts],
+        ['key', 401, '401 Invalid API key', false, true, 1],
+      );
+      api.answerNext('POST /v2/api_key/verify', { status: 503, body: { meta: { message: 'Down' } } }, 2);
+      err = await failure(client.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification, err.attempts], ['server', false, true, 2]);
+      assert.equal(api.count(/^PUT /), 0);
+      // The verification's own failure, and a command's, are what they are.
+      proxy.hold('POST /v2/api_key/verify');
+      proxy.hold('POST /v2/api_key/verify');
+      err = await failure(slow.verify());
+      assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification], ['timeout', true, false]);
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 500, body: {} });
+      err = await failure(client.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.mayHaveArrived, err.inVerification], ['server', true, false]);
+    });
+
     it('401 and 403: the key, with Genea’s reason and never the key', async function () {
-      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234', timeoutMs: 500 });
+      const wrong = new GeneaApiClient({ baseUrl: api.url, apiKey: 'wrong-key-1234' });
       let err = await failure(wrong.command('d1', 'lock'));
       assert.ok(err instanceof GeneaApiError);
       assert.deepEqual([err.kind, err.status, err.message], ['key', 401, '401 Invalid API key']);
@@ -251,9 +353,9 @@ describe('Genea API client', function () {
     });
 
     it('a timeout, a lost connection and an unreachable host', async function () {
-      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, delayMs: 2_000 });
-      let err = await failure(client.command('d1', 'quick_unlock'));
-      assert.deepEqual([err.kind, err.message, err.mayHaveArrived], ['timeout', 'no answer within 0.5 s', true]);
+      proxy.hold('PUT /v2/door/d1/quick_unlock');
+      let err = await failure(slow.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.message, err.mayHaveArrived], ['timeout', 'no answer within 0.1 s', true]);
       api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
       err = await failure(client.command('d1', 'quick_unlock'));
       assert.equal(err.kind, 'unreachable');
@@ -278,6 +380,47 @@ describe('Genea API client', function () {
     });
   });
 
+  describe('the key in Genea’s texts', function () {
+    it('redactKey cuts the key (as is and URL-encoded) and every Bearer value', function () {
+      assert.equal(redactKey(`key ${KEY} is valid`, KEY), 'key *** is valid');
+      assert.equal(redactKey(`${KEY}${KEY}`, ` ${KEY} `), '******', 'the key as configured, trimmed');
+      assert.equal(redactKey('k=a%2Fb&x=a/b', 'a/b'), 'k=***&x=***');
+      assert.equal(
+        redactKey('sent "Authorization: Bearer abc.def-1", bearer  xyz;', ''),
+        'sent "Authorization: Bearer ***", Bearer ***;',
+      );
+      assert.equal(redactKey('Door locked', KEY), 'Door locked');
+      assert.equal(redactKey('Door locked', ''), 'Door locked', 'no key: nothing to cut');
+    });
+
+    it('verify’s meta.message, a command’s meta.message, a list’s records and Retry-After', async function () {
+      api.answerNext('POST /v2/api_key/verify', {
+        status: 200,
+        body: { data: { customer_uuid: CUSTOMER }, meta: { message: `API key ${KEY} is valid` } },
+      });
+      assert.deepEqual(await client.verify(), { customerUuid: CUSTOMER, message: 'API key *** is valid' });
+      api.answerNext('PUT /v2/door/d1/lock', {
+        status: 200,
+        body: { data: { is_locked: true }, meta: { message: `Locked with Bearer ${KEY} for you` } },
+      });
+      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Locked with Bearer *** for you' });
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, body: { meta: { message: `granted (${KEY})` } } });
+      assert.equal((await client.command('d1', 'quick_unlock')).message, 'granted (***)');
+      api.answerNext(/^GET .*\/door$/, {
+        status: 200,
+        body: { data: [door('d1', { name: `Door of ${KEY}`, controller: { name: [`Bearer ${KEY}`] } })] },
+      });
+      const [listed] = await client.listDoors();
+      assert.equal(listed.name, 'Door of ***');
+      assert.deepEqual(listed.controller, { name: ['Bearer ***'] });
+      assert.equal(listed.is_locked, true, 'what is not text stays as it is');
+      api.answerNext('PUT /v2/door/d1/unlock', { status: 429, headers: { 'Retry-After': KEY }, body: {} });
+      const err = await failure(client.command('d1', 'unlock'));
+      assert.equal(err.message, '429 Too Many Requests (Retry-After: ***)');
+      assert.equal(err.retryAfter, '***');
+    });
+  });
+
   describe('retries', function () {
     it('lock, unlock and list are sent again once after a 5xx or a network error', async function () {
       api.answerNext('PUT /v2/door/d1/lock', { status: 500, body: { meta: { message: 'Internal error' } } });
@@ -298,16 +441,16 @@ describe('Genea API client', function () {
     });
 
     it('retries a lock after a timeout (repeating it changes nothing)', async function () {
-      api.answerNext('PUT /v2/door/d1/lock', { status: 200, delayMs: 2_000 });
-      assert.deepEqual(await client.command('d1', 'lock'), { locked: true, message: 'Door locked' });
+      proxy.hold('PUT /v2/door/d1/lock');
+      assert.deepEqual(await slow.command('d1', 'lock'), { locked: true, message: 'Door locked' });
       assert.deepEqual(api.commands('d1'), ['lock', 'lock']);
     });
 
     it('never sends a quick grant twice: not after a 5xx, a timeout or a lost connection', async function () {
       api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 500, body: {} });
       assert.equal((await failure(client.command('d1', 'quick_unlock'))).attempts, 1);
-      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, delayMs: 2_000 });
-      assert.equal((await failure(client.command('d1', 'quick_unlock'))).kind, 'timeout');
+      proxy.hold('PUT /v2/door/d1/quick_unlock');
+      assert.equal((await failure(slow.command('d1', 'quick_unlock'))).kind, 'timeout');
       api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
       assert.equal((await failure(client.command('d1', 'quick_unlock'))).kind, 'unreachable');
       assert.deepEqual(api.commands('d1'), ['quick_unlock', 'quick_unlock', 'quick_unlock']);
@@ -316,18 +459,22 @@ describe('Genea API client', function () {
 
   describe('order', function () {
     it('sends commands for one door one after the other, in call order', async function () {
-      api.answerNext('PUT /v2/door/d1/unlock', { status: 200, delayMs: 300, body: { data: { is_locked: false } } });
-      const unlock = client.command('d1', 'unlock');
-      const lock = client.command('d1', 'lock');
-      const quick = client.command('d1', 'quick_unlock');
+      const through = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
+      const held = proxy.hold('PUT /v2/door/d1/unlock');
+      const unlock = through.command('d1', 'unlock');
+      const lock = through.command('d1', 'lock');
+      const quick = through.command('d1', 'quick_unlock');
+      await held.arrived;
+      // The sentinel: another door's command goes through meanwhile; the lock still waits for the unlock's answer.
+      await through.command('d2', 'lock');
+      assert.deepEqual(api.commands('d1'), ['unlock']);
+      held.release();
       const results = await Promise.all([unlock, lock, quick]);
       assert.deepEqual(
         results.map((r) => r.locked),
         [false, true, null],
       );
       assert.deepEqual(api.commands('d1'), ['unlock', 'lock', 'quick_unlock']);
-      const [u, l] = api.requests.filter((r) => r.method === 'PUT');
-      assert.ok(l.at - u.at >= 290, 'the lock was sent once the unlock was answered');
     });
 
     it('a failed command does not hold up the next one for its door', async function () {
@@ -338,27 +485,69 @@ describe('Genea API client', function () {
     });
 
     it('does not make other doors wait', async function () {
-      await client.verify();
-      api.answerNext('PUT /v2/door/d1/lock', { status: 200, delayMs: 300, body: {} });
+      const through = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
+      const held = proxy.hold('PUT /v2/door/d1/lock');
       const finished = [];
-      await Promise.all([
-        client.command('d1', 'lock').then(() => finished.push('d1')),
-        client.command('d2', 'lock').then(() => finished.push('d2')),
-      ]);
+      const d1 = through.command('d1', 'lock').then(() => finished.push('d1'));
+      await held.arrived;
+      await through.command('d2', 'lock').then(() => finished.push('d2'));
+      held.release();
+      await d1;
       assert.deepEqual(finished, ['d2', 'd1']);
     });
 
     it('keeps that order across clients of one base URL (a redeploy, a second config node)', async function () {
-      await client.verify();
-      api.answerNext('PUT /v2/door/d1/unlock', { status: 200, delayMs: 300, body: { data: { is_locked: false } } });
-      const unlock = client.command('d1', 'unlock');
-      const redeployed = new GeneaApiClient({ baseUrl: api.url, apiKey: KEY, timeoutMs: 500 });
-      await redeployed.verify();
+      const first = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
+      const held = proxy.hold('PUT /v2/door/d1/unlock');
+      const unlock = first.command('d1', 'unlock');
+      await held.arrived;
+      const redeployed = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
       const lock = redeployed.command('d1', 'lock');
+      // The sentinel: the new client's command for another door goes through; its lock of d1 waits.
+      await redeployed.command('d2', 'lock');
+      assert.deepEqual(api.commands('d1'), ['unlock']);
+      held.release();
       await Promise.all([unlock, lock]);
       assert.deepEqual(api.commands('d1'), ['unlock', 'lock']);
-      const [u, l] = api.requests.filter((r) => r.method === 'PUT');
-      assert.ok(l.at - u.at >= 290, 'the lock was sent once the unlock was answered');
+    });
+
+    it('SharedResult: one load in flight for every caller, its result kept keepMs, a failure not kept', async function () {
+      let now = 1_000;
+      let loads = 0;
+      let outcome = 'ok';
+      const gates = [];
+      const shared = new SharedResult(
+        () =>
+          new Promise((resolve, reject) => {
+            const n = ++loads;
+            gates.push(() => (outcome === 'ok' ? resolve(`result ${n}`) : reject(new Error(`failure ${n}`))));
+          }),
+        30_000,
+        () => now,
+      );
+      const callers = Array.from({ length: 5 }, () => shared.get());
+      assert.equal(loads, 1, 'callers while in flight share one load');
+      gates.shift()();
+      assert.deepEqual(await Promise.all(callers), Array(5).fill('result 1'));
+      now += 29_999;
+      assert.equal(await shared.get(), 'result 1', 'kept');
+      now += 1;
+      const reloaded = shared.get();
+      assert.equal(loads, 2, 'loaded again after keepMs');
+      outcome = 'fail';
+      gates.shift()();
+      await assert.rejects(reloaded, /failure 2/);
+      const again = shared.get();
+      assert.equal(loads, 3, 'a failure is not kept');
+      outcome = 'ok';
+      gates.shift()();
+      assert.equal(await again, 'result 3');
+      const fresh = shared.get(true);
+      assert.equal(loads, 4, 'fresh: a kept result is not used');
+      assert.equal(shared.get(true), fresh, 'fresh: one in flight is shared');
+      gates.shift()();
+      assert.equal(await fresh, 'result 4');
+      assert.equal(await shared.get(), 'result 4', 'and kept for the next caller');
     });
 
     it('SerialQueue forgets a key once its tasks are done', async function () {

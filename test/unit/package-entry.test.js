@@ -8,7 +8,8 @@ describe('package entry (main)', function () {
     for (const name of ['signBody', 'verifySignature', 'summarise', 'parseGeneaEvent', 'processDelivery']) {
       assert.equal(typeof core[name], 'function', name);
     }
-    assert.equal(typeof core.DuplicateWindow, 'function');
+    for (const name of ['MemoryClaimStore', 'asDuplicate', 'duplicateKey'])
+      assert.equal(typeof core[name], 'function', name);
   });
 
   it('exports the Genea API client, which refuses plain http to another host', function () {

@@ -6,7 +6,7 @@ const crypto = require('node:crypto');
 const fc = require('fast-check');
 const { signBody, verifySignature } = require('../../nodes/lib/signature');
 const { processDelivery } = require('../../nodes/lib/delivery');
-const { DuplicateWindow } = require('../../nodes/lib/duplicate-window');
+const { MemoryClaimStore } = require('../../nodes/lib/claim-store');
 const { summarise, parseGeneaEvent, GENEA_EVENT_TYPES } = require('../../nodes/lib/event');
 
 const RUNS = { numRuns: 1000 };
@@ -129,7 +129,6 @@ describe('properties: signature verification', function () {
 
 describe('properties: delivery pipeline', function () {
   it('never throws on any bytes and header, and emits only signed JSON objects', function () {
-    const window = new DuplicateWindow(60_000);
     // Any bytes, or a JSON object: signed, the one is mostly rejected (400) and the other accepted.
     const body = fc.oneof(
       bytes,
@@ -138,7 +137,7 @@ describe('properties: delivery pipeline', function () {
     const ran = branches();
     fc.assert(
       fc.property(delivery(body), ({ body, header, secrets, signed }) => {
-        const verdict = processDelivery(body, header, secrets, window);
+        const verdict = processDelivery(body, header, secrets);
         if (verdict.accepted) {
           ran.count('accepted');
           assert.equal(verifySignature(body, header, secrets).valid, true);
@@ -161,7 +160,7 @@ describe('properties: delivery pipeline', function () {
     fc.assert(
       fc.property(fc.jsonValue(), secret, fc.integer({ min: 0, max: 4 }), (value, key, indent) => {
         const body = Buffer.from(JSON.stringify(value, null, indent) ?? 'null');
-        const verdict = processDelivery(body, signBody(body, key), [key], new DuplicateWindow(60_000));
+        const verdict = processDelivery(body, signBody(body, key), [key]);
         const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
         assert.equal(verdict.accepted, isObject);
         if (verdict.accepted) {
@@ -181,11 +180,12 @@ describe('properties: delivery pipeline', function () {
         fc.uuid(),
         fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 6 }),
         (uuid, indents) => {
-          const window = new DuplicateWindow(60_000);
+          const claims = new MemoryClaimStore();
           const event = { uuid, event_type: 'ACCESS', event_action: 'SEQUR_ACCESS_GRANTED' };
           const duplicates = indents.map((indent) => {
             const body = Buffer.from(JSON.stringify(event, null, indent));
-            return processDelivery(body, signBody(body, 'k'), ['k'], window).duplicate;
+            const verdict = processDelivery(body, signBody(body, 'k'), ['k']);
+            return claims.claimNow(verdict.key, 60_000) === null;
           });
           assert.deepEqual(
             duplicates,

@@ -4,10 +4,15 @@ import {
   checkBaseUrl,
   GeneaApiClient,
   GeneaApiError,
+  redactKey,
+  SharedResult,
   type GeneaDoorRecord,
   type GeneaLocationRecord,
 } from '../../lib/genea-api';
 import type { GeneaApiCredentials, GeneaApiNode } from './api-node';
+
+/** How long a listing of doors and locations is kept for the next picker or node that asks. */
+const LISTING_KEPT_MS = 30_000;
 
 interface GeneaApiDef extends NodeDef {
   baseUrl?: string;
@@ -50,11 +55,24 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const checked = checkBaseUrl(def.baseUrl);
     const apiKey = typeof this.credentials?.apiKey === 'string' ? this.credentials.apiKey.trim() : '';
-    this.baseUrl = 'url' in checked ? checked.url : String(def.baseUrl ?? '');
+    // A base URL that is not usable is shown as typed: without the key, should it have been pasted into it.
+    this.baseUrl = 'url' in checked ? checked.url : redactKey(String(def.baseUrl ?? ''), apiKey);
     this.problem = 'problem' in checked ? checked.problem : apiKey === '' ? 'no-key' : null;
-    this.client = this.problem === null ? new GeneaApiClient({ baseUrl: this.baseUrl, apiKey }) : null;
+    const client = this.problem === null ? new GeneaApiClient({ baseUrl: this.baseUrl, apiKey }) : null;
+    this.client = client;
+    // Location names make a picker readable; a key that may not read locations still lists its doors.
+    const listing =
+      client &&
+      new SharedResult(async () => {
+        const [doors, locations] = await Promise.all([client.listDoors(), client.listLocations().catch(() => [])]);
+        return { doors, locations };
+      }, LISTING_KEPT_MS);
+    this.listing = (fresh = false) =>
+      listing
+        ? listing.get(fresh)
+        : Promise.reject(new Error(RED._(`genea-api.errors.${this.problem ?? 'no-key'}`, { url: this.baseUrl })));
     if (this.problem === 'invalid' || this.problem === 'insecure') {
-      this.error(RED._(`genea-api.errors.${this.problem}`, { url: String(def.baseUrl) }));
+      this.error(RED._(`genea-api.errors.${this.problem}`, { url: this.baseUrl }));
     }
   }
   RED.nodes.registerType<GeneaApiNode, GeneaApiDef, unknown, GeneaApiCredentials>('genea-api', GeneaApi, {
@@ -85,8 +103,10 @@ export = function registerGeneaApi(RED: NodeAPI): void {
       let client: GeneaApiClient;
       if (typeof request.apiKey === 'string' && request.apiKey.trim() !== '') {
         const checked = checkBaseUrl(request.baseUrl);
-        if ('problem' in checked)
-          return fail(res, 400, checked.problem, { url: typeof request.baseUrl === 'string' ? request.baseUrl : '' });
+        if ('problem' in checked) {
+          const typed = typeof request.baseUrl === 'string' ? request.baseUrl : '';
+          return fail(res, 400, checked.problem, { url: redactKey(typed, request.apiKey) });
+        }
         client = new GeneaApiClient({ baseUrl: checked.url, apiKey: request.apiKey });
       } else {
         const node = deployed(request.id);
@@ -112,11 +132,9 @@ export = function registerGeneaApi(RED: NodeAPI): void {
     (req: Request<{ id: string }>, res: Response) => {
       const node = deployed(req.params.id);
       if (!node) return fail(res, 409, 'not-deployed');
-      const client = node.client;
-      if (!client) return failUnusable(res, node);
-      // Location names make the picker readable; a key that may not read locations still lists its doors.
-      Promise.all([client.listDoors(), client.listLocations().catch(() => [])]).then(
-        ([doors, locations]) => res.json({ doors: pickerDoors(doors, locations) }),
+      if (!node.client) return failUnusable(res, node);
+      node.listing().then(
+        ({ doors, locations }) => res.json({ doors: pickerDoors(doors, locations) }),
         (err: unknown) => failFromApi(res, err),
       );
     },

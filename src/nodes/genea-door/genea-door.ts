@@ -10,6 +10,8 @@ interface GeneaDoorDef extends NodeDef {
   action?: string;
   /** A door uuid; empty: msg.door, else msg.genea.door.uuid. */
   door?: string;
+  /** The name of `door` as the dialog's picker listed it, for the status; '' when unknown. */
+  doorName?: string;
 }
 
 interface DoorMessage extends NodeMessage {
@@ -37,11 +39,33 @@ const HINTED = new Set(['key', 'not-found', 'rate-limited', 'unreachable', 'bad-
 /** Status texts longer than this are cut (the whole text is in the error). */
 const STATUS_LENGTH = 60;
 
-/** The door a message is for: the node's own, else msg.door, else msg.genea.door.uuid; '' when none. */
-function doorOf(configured: string, msg: DoorMessage): unknown {
-  if (configured !== '') return configured;
-  const given = typeof msg.door === 'string' && msg.door.trim() !== '' ? msg.door : msg.genea?.door?.uuid;
-  return typeof given === 'string' ? given.trim() : (given ?? '');
+/** How much of a value that is not a door uuid an error shows. */
+const SHOWN_LENGTH = 40;
+
+/** A value for an error text: its type and a short rendering, e.g. `number 42` or `object {"uuid":"x"}`. */
+function shown(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = typeof value === 'bigint' ? `${value}n` : Object.prototype.toString.call(value);
+  }
+  return `${type} ${text.length > SHOWN_LENGTH ? `${text.slice(0, SHOWN_LENGTH - 1)}…` : text}`;
+}
+
+/**
+ * The door a message is for: the node's own, else msg.door when msg has one (a present msg.door that is not a
+ * non-empty string is refused, never replaced by the event's door), else msg.genea.door.uuid.
+ */
+function doorOf(configured: string, msg: DoorMessage): { door: unknown } | { badMsgDoor: string } {
+  if (configured !== '') return { door: configured };
+  if (msg.door !== undefined) {
+    const given = typeof msg.door === 'string' ? msg.door.trim() : '';
+    return given === '' ? { badMsgDoor: shown(msg.door) } : { door: given };
+  }
+  const uuid = msg.genea?.door?.uuid;
+  return { door: typeof uuid === 'string' ? uuid.trim() : (uuid ?? '') };
 }
 
 export = function registerGeneaDoor(RED: NodeAPI): void {
@@ -55,13 +79,14 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
     }
     const hints: string[] = [];
     if (HINTED.has(err.kind)) hints.push(t(`errors.hint.${err.kind}`));
-    if (err.attempts > 1) hints.push(t('errors.hint.retried'));
+    if (err.attempts > 1) hints.push(t(err.inVerification ? 'errors.hint.verify-retried' : 'errors.hint.retried'));
     if (action === 'quick_unlock' && err.kind !== 'refused') {
-      // A quick grant is never repeated: say whether it may still have opened the door.
+      // A quick grant is never repeated: say whether it may still have opened the door (only if it was sent).
       hints.push(t(err.mayHaveArrived ? 'errors.hint.quick-maybe-sent' : 'errors.hint.quick-not-sent'));
     }
-    const detail = [err.message, ...hints].join(' – ');
-    const short = `${target}: ${err.message}`;
+    const reason = err.inVerification ? t('errors.verification', { detail: err.message }) : err.message;
+    const detail = [reason, ...hints].join(' – ');
+    const short = `${target}: ${reason}`;
     return {
       text: t('errors.failed', { target, detail }),
       short: short.length > STATUS_LENGTH ? `${short.slice(0, STATUS_LENGTH - 1)}…` : short,
@@ -73,6 +98,9 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
     const api = typeof def.api === 'string' ? (RED.nodes.getNode(def.api) as GeneaApiNode | null) : null;
     const action = typeof def.action === 'string' ? def.action : '';
     const door = typeof def.door === 'string' ? def.door.trim() : '';
+    const doorName = typeof def.doorName === 'string' ? def.doorName.trim() : '';
+    /** The node's own door by its name in the status; any other door by its uuid. */
+    const shownDoor = (id: string): string => (id === door && doorName !== '' ? doorName : id);
     const settingError =
       action !== FROM_MESSAGE && !isDoorAction(action)
         ? t('errors.bad-action-setting', { value: action })
@@ -96,7 +124,9 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
       if (!isDoorAction(wanted)) {
         return refuse(t('errors.bad-action', { value: JSON.stringify(wanted) ?? '—' }));
       }
-      const target = wanted === 'list' ? '' : doorOf(door, msg);
+      const chosen = wanted === 'list' ? { door: '' } : doorOf(door, msg);
+      if ('badMsgDoor' in chosen) return refuse(t('errors.bad-msg-door', { action: wanted, value: chosen.badMsgDoor }));
+      const target = chosen.door;
       if (wanted !== 'list' && target === '') return refuse(t('errors.no-door', { action: wanted }));
       if (wanted !== 'list' && !isDoorId(target)) {
         return refuse(t('errors.bad-door', { action: wanted, value: JSON.stringify(target) ?? String(target) }));
@@ -107,7 +137,7 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
       const client = api.client;
       if (!client) return refuse(t(`errors.api-${api.problem ?? 'no-key'}`, { target: what }));
 
-      const label = wanted === 'list' ? t('status.listing') : what;
+      const label = wanted === 'list' ? t('status.listing') : `${wanted} ${shownDoor(doorId)}`;
       this.status({ fill: 'blue', shape: 'ring', text: `${label} …` });
       const request: Promise<unknown> =
         wanted === 'list'
@@ -119,7 +149,7 @@ export = function registerGeneaDoor(RED: NodeAPI): void {
           const text =
             wanted === 'list'
               ? t('status.listed', { count: (payload as unknown[]).length, time: clock() })
-              : t(`status.done.${wanted}`, { door: doorId, time: clock() });
+              : t(`status.done.${wanted}`, { door: shownDoor(doorId), time: clock() });
           this.status({ fill: 'green', shape: 'dot', text });
           send(msg);
           done();

@@ -6,7 +6,15 @@ import {
   summariseMessage,
   type GeneaSummary,
 } from '../../lib/event';
-import { DayTracker, eventInstant, firstOfDayKey, localDay, pickTimeZone } from '../../lib/day-tracker';
+import {
+  DayTracker,
+  eventInstant,
+  firstOfDayClaim,
+  firstOfDayKey,
+  localDay,
+  pickTimeZone,
+  type FirstOfDayVerdict,
+} from '../../lib/day-tracker';
 import {
   accessDeniedRule,
   accessGrantedRule,
@@ -19,6 +27,9 @@ import {
   type SettingError,
 } from '../../lib/filter-rules';
 import { LogThrottle } from '../../lib/log-throttle';
+import type { ClaimStore } from '../../lib/claim-store';
+import { unavailableStore } from '../../lib/redis-claim-store';
+import type { GeneaRedisNode } from '../genea-redis/redis-node';
 
 /** What differs between the filter node types: their name, rule and the lists their dialogs offer. */
 interface FilterType {
@@ -68,15 +79,33 @@ function firstOfDayMemory(node: Node, options: FirstOfDay, onStoreError: (err: u
       resolve(new DayTracker(err ? undefined : value));
     });
   });
-  return async (summary: GeneaSummary, arrivalMs: number): Promise<boolean> => {
+  return async (summary: GeneaSummary, arrivalMs: number): Promise<FirstOfDayVerdict> => {
     const memory = await tracker;
-    const zone = pickTimeZone(summary.location?.timezone) ?? options.timeZone;
-    const day = localDay(eventInstant(summary.time, arrivalMs), zone);
-    if (!memory.claimFirst(firstOfDayKey(summary, options.perUser), day)) return false;
+    const { day } = dayOf(summary, arrivalMs, options);
+    const verdict = memory.claim(firstOfDayKey(summary, options.perUser), day);
+    if (verdict !== 'first') return verdict;
     context.set(MEMORY_KEY, memory.toJSON(), (err: unknown) => {
       if (err) onStoreError(err);
     });
-    return true;
+    return verdict;
+  };
+}
+
+function dayOf(summary: GeneaSummary, arrivalMs: number, options: FirstOfDay) {
+  const zone = pickTimeZone(summary.location?.timezone) ?? options.timeZone;
+  const instant = eventInstant(summary.time, arrivalMs);
+  return { day: localDay(instant, zone), instant };
+}
+
+/**
+ * The first-of-day decision shared by replicas: an atomic claim per location (and user) and day in `store`, so
+ * exactly one replica passes the first arrival. Rejects when the store cannot answer: nothing passes then.
+ */
+function firstOfDayShared(store: ClaimStore, options: FirstOfDay) {
+  return async (summary: GeneaSummary, arrivalMs: number): Promise<FirstOfDayVerdict> => {
+    const { day, instant } = dayOf(summary, arrivalMs, options);
+    const claim = firstOfDayClaim(firstOfDayKey(summary, options.perUser), day, instant, arrivalMs);
+    return (await store.claim(claim.key, claim.ttlMs)) !== null ? 'first' : 'repeat';
   };
 }
 
@@ -96,21 +125,32 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
       this.status({ fill: 'red', shape: 'ring', text: t('status.bad-setting', { properties }) });
     }
 
-    const isFirstOfDay = rule.firstOfDay
-      ? firstOfDayMemory(this, rule.firstOfDay, (err) => this.error(t('errors.context', { error: String(err) })))
-      : null;
+    const redisId = typeof def.redis === 'string' ? def.redis : '';
+    const sharedState = (): ClaimStore => {
+      const config = RED.nodes.getNode(redisId) as GeneaRedisNode | null;
+      // Keys per filter node: replicas run the same flow, so the same node id decides the same firsts.
+      if (config?.type === 'genea-redis') return config.claimStore(`first-of-day:${this.id}:`);
+      return unavailableStore(t('errors.no-shared-state', { id: redisId }));
+    };
+    const isFirstOfDay = !rule.firstOfDay
+      ? null
+      : redisId !== ''
+        ? firstOfDayShared(sharedState(), rule.firstOfDay)
+        : firstOfDayMemory(this, rule.firstOfDay, (err) => this.error(t('errors.context', { error: String(err) })));
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
     let passed = 0;
     let notGenea = 0;
+    // Events the first-of-day rule dropped, by why: a user sees why an arrival made nothing happen.
+    const dropped: Record<Exclude<FirstOfDayVerdict, 'first'>, number> = { repeat: 0, 'older-day': 0 };
     let statusTimer: NodeJS.Timeout | undefined;
     const drawStatus = (): void => {
       statusTimer = undefined;
-      const text = t('status.passed', { count: passed });
-      this.status(
-        notGenea === 0
-          ? { fill: 'green', shape: 'dot', text }
-          : { fill: 'yellow', shape: 'dot', text: `${text} · ${t('status.not-genea', { count: notGenea })}` },
-      );
+      const parts = [t('status.passed', { count: passed })];
+      for (const [verdict, count] of Object.entries(dropped)) {
+        if (count > 0) parts.push(t(`status.${verdict}`, { count }));
+      }
+      if (notGenea > 0) parts.push(t('status.not-genea', { count: notGenea }));
+      this.status({ fill: notGenea === 0 ? 'green' : 'yellow', shape: 'dot', text: parts.join(' · ') });
     };
     const scheduleStatus = (): void => {
       if (rule.errors.length === 0) statusTimer ??= setTimeout(drawStatus, STATUS_INTERVAL_MS);
@@ -139,7 +179,16 @@ function registerFilter(RED: NodeAPI, filter: FilterType): void {
         done();
       };
       if (isFirstOfDay === null) return pass();
-      isFirstOfDay(summary, arrivalMs).then((first) => (first ? pass() : done()), done);
+      isFirstOfDay(summary, arrivalMs).then(
+        (verdict) => {
+          if (verdict === 'first') return pass();
+          dropped[verdict]++;
+          scheduleStatus();
+          done();
+        },
+        (err: unknown) =>
+          done(new Error(t('errors.shared-state', { reason: err instanceof Error ? err.message : String(err) }))),
+      );
     });
 
     this.on('close', (done: () => void) => {

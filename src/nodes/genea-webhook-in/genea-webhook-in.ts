@@ -1,7 +1,16 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { Request, Response } from 'express';
-import { DuplicateWindow } from '../../lib/duplicate-window';
-import { isJsonContentType, processDelivery, REJECTIONS, SIGNATURE_HEADER, type Rejection } from '../../lib/delivery';
+import { MemoryClaimStore, type ClaimStore } from '../../lib/claim-store';
+import {
+  asDuplicate,
+  bodyText,
+  isJsonContentType,
+  processDelivery,
+  REJECTIONS,
+  SIGNATURE_HEADER,
+  type AcceptedVerdict,
+  type Rejection,
+} from '../../lib/delivery';
 import { readBody } from '../../lib/body-reader';
 import { LogThrottle } from '../../lib/log-throttle';
 import { clientAddress, SourceAllowList, sourceRejection } from '../../lib/source-allow-list';
@@ -11,6 +20,14 @@ import { isReceiverPath, RECEIVER_PATH_PATTERN } from '../../lib/receiver-path';
 import { listeningReceivers, registerTestEventEndpoint } from './send-test-event';
 import { DeliveryRecorder, registerDeliveryInspector } from './delivery-inspector';
 import { SAMPLE_EVENT_TYPES } from '../../lib/sample-events';
+import { summarise, type GeneaEvent } from '../../lib/event';
+import {
+  CONNECTING,
+  SharedStateUnavailableError,
+  unavailableStore,
+  type ConnectionState,
+} from '../../lib/redis-claim-store';
+import type { GeneaRedisNode } from '../genea-redis/redis-node';
 
 /** The flow-JSON contract of `genea-webhook-in`; all but `config` and `url` are optional. */
 interface GeneaWebhookInDef extends NodeDef {
@@ -26,6 +43,8 @@ interface GeneaWebhookInDef extends NodeDef {
   trustedProxies?: number | string;
   /** Deliveries whose `event_time` is older are refused, minutes (default 0: off). */
   maxEventAgeMinutes?: number | string;
+  /** A genea-redis config node: the duplicate window lives in Redis, shared by replicas (default: in this process). */
+  redis?: string;
   /** Node ids wired to each output. */
   wires?: string[][];
 }
@@ -35,9 +54,16 @@ const STATUS_INTERVAL_MS = 250;
 const LOG_INTERVAL_MS = 10_000;
 /** At most one "matched the previous secret" warning per receiver in this time. */
 const ROTATION_LOG_INTERVAL_MS = 15 * 60_000;
+/** At most one "shared state unavailable" log line per receiver in this time (the status says it at once). */
+const SHARED_STATE_LOG_INTERVAL_MS = 60_000;
+/** Longest Redis reason shown in the status under the node. */
+const STATUS_REASON_CHARS = 60;
 
-/** Duplicate windows by node id: a redeploy keeps the memory of what was already emitted. */
-const windows = new Map<string, DuplicateWindow>();
+/**
+ * The in-process duplicate windows by node id: a redeploy keeps the memory of what was already emitted,
+ * whatever the window's settings become (claims are checked against the window in force).
+ */
+const memoryStores = new Map<string, MemoryClaimStore>();
 
 /**
  * Events being handed to the next nodes, by node id and duplicate key, with whether that worked: a copy of
@@ -45,29 +71,54 @@ const windows = new Map<string, DuplicateWindow>();
  */
 const handingOn = new Map<string, Promise<boolean>>();
 
-/** Whether a deploy is between stopping and starting flows, per runtime (subscribed once per events emitter). */
-const deploys = new WeakMap<NodeAPI['events'], { restarting: boolean }>();
+/** A message for a wired node that was being replaced when the others had it, handed over once it runs again. */
+interface Redelivery {
+  readonly nodeId: string;
+  readonly message: () => NodeMessage;
+}
 
-function deployState(RED: NodeAPI): { restarting: boolean } {
+/** What every receiver of one runtime shares about deploys (one listener per event, however many receivers). */
+interface DeployState {
+  /** A deploy is between stopping and starting flows. */
+  restarting: boolean;
+  /** Run once the flows have started: each receiver's check that nobody else mounted its path. */
+  readonly afterStart: Set<() => void>;
+  readonly redeliveries: Redelivery[];
+}
+
+const deploys = new WeakMap<NodeAPI['events'], DeployState>();
+
+function deployState(RED: NodeAPI): DeployState {
   let state = deploys.get(RED.events);
   if (!state) {
-    const tracked = { restarting: false };
+    const tracked: DeployState = { restarting: false, afterStart: new Set(), redeliveries: [] };
     RED.events.on('flows:stopping', () => (tracked.restarting = true));
-    RED.events.on('flows:started', () => (tracked.restarting = false));
+    RED.events.on('flows:started', () => {
+      tracked.restarting = false;
+      for (const { nodeId, message } of tracked.redeliveries.splice(0)) RED.nodes.getNode(nodeId)?.receive(message());
+      for (const check of tracked.afterStart) check();
+    });
     deploys.set(RED.events, tracked);
     state = tracked;
   }
   return state;
 }
 
-function windowFor(id: string, minutes: number): DuplicateWindow {
-  const windowMs = minutes * 60_000;
-  let window = windows.get(id);
-  if (!window || window.windowMs !== windowMs) {
-    window = new DuplicateWindow(windowMs);
-    windows.set(id, window);
+function memoryStoreFor(id: string): MemoryClaimStore {
+  let store = memoryStores.get(id);
+  if (!store) {
+    store = new MemoryClaimStore();
+    memoryStores.set(id, store);
   }
-  return window;
+  return store;
+}
+
+/** How a message handed to the next nodes fared. */
+interface HandOff {
+  /** At least one wired node had it (or none is wired): the event counts as emitted. */
+  readonly received: boolean;
+  /** Wired nodes that a deploy replaced between sending and delivery: they did not get it. */
+  readonly missed: readonly string[];
 }
 
 function numberOr(value: unknown, fallback: number): number {
@@ -90,7 +141,19 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       maxBytes: Math.max(1, Math.round(numberOr(def.maxBodyKiB, DEFAULTS.maxBodyKiB) * 1024)),
       timeoutMs: DEFAULTS.bodyTimeoutMs,
     };
-    const duplicates = windowFor(this.id, numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes));
+    const windowMs = numberOr(def.dedupeMinutes, DEFAULTS.dedupeMinutes) * 60_000;
+    const redisId = typeof def.redis === 'string' ? def.redis.trim() : '';
+    const shared = redisId === '' ? null : (RED.nodes.getNode(redisId) as GeneaRedisNode | null);
+    // With shared state, keys are prefix + this node's id + ':' + event key: replicas run the same flow.
+    const claims: ClaimStore =
+      redisId === ''
+        ? memoryStoreFor(this.id)
+        : shared?.type === 'genea-redis'
+          ? shared.claimStore(`${this.id}:`)
+          : unavailableStore(RED._('genea-webhook-in.errors.no-shared-state', { id: redisId }));
+    /** Why the shared state cannot answer now (null while it can, or with none configured). */
+    let sharedStateDown: string | null = null;
+    const sharedStateLog = new LogThrottle(SHARED_STATE_LOG_INTERVAL_MS);
     const logThrottle = new LogThrottle(LOG_INTERVAL_MS);
     const consumedLogThrottle = new LogThrottle(LOG_INTERVAL_MS);
     const trustedProxies = Math.floor(numberOr(def.trustedProxies, 0));
@@ -118,6 +181,11 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       if (closed || !sources.list) return;
       if (noSecret) {
         this.status({ fill: 'red', shape: 'ring', text: 'genea-webhook-in.status.no-secret' });
+        return;
+      }
+      if (sharedStateDown !== null) {
+        const reason = sharedStateDown.slice(0, STATUS_REASON_CHARS);
+        this.status({ fill: 'red', shape: 'ring', text: RED._('genea-webhook-in.status.shared-state', { reason }) });
         return;
       }
       if (accepted === 0 && rejected === 0 && replayed === 0) {
@@ -195,6 +263,55 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
 
     // What the editor's delivery inspector shows of this receiver (never a secret or a header's value).
     const deliveries = new DeliveryRecorder(RED, this.id);
+    // Clear in the sidebar starts the counts the status shows afresh too.
+    deliveries.onClear(() => {
+      accepted = rejected = replayed = 0;
+      lastWasRejection = false;
+      scheduleStatus();
+    });
+
+    /** Notes that the shared state could not answer: red status at once, one log line a minute at most. */
+    const sharedStateFailed = (err: unknown): void => {
+      const reason = err instanceof SharedStateUnavailableError ? err.reason : String(err);
+      if (sharedStateDown === null || sharedStateDown !== reason) {
+        sharedStateDown = reason;
+        scheduleStatus();
+      }
+      if (sharedStateLog.admit() !== null) {
+        this.warn(RED._('genea-webhook-in.errors.shared-state', { path: url, reason }));
+      }
+    };
+    if (redisId !== '' && shared?.type === 'genea-redis') {
+      const stopWatching = shared.watchState((state: ConnectionState) => {
+        if (state.ready) {
+          if (sharedStateDown !== null) {
+            sharedStateDown = null;
+            scheduleStatus();
+          }
+        } else if (state !== CONNECTING) {
+          sharedStateFailed(new SharedStateUnavailableError(state.reason));
+        }
+      });
+      this.on('close', () => stopWatching());
+    } else if (redisId !== '') {
+      sharedStateFailed(
+        new SharedStateUnavailableError(RED._('genea-webhook-in.errors.no-shared-state', { id: redisId })),
+      );
+    }
+    /** Releases a claim; a release Redis cannot take is logged (the claim then lasts its window). */
+    const release = async (key: string, token: string, uuid: string | null): Promise<void> => {
+      try {
+        await claims.release(key, token);
+      } catch (err) {
+        sharedStateFailed(err);
+        this.error(
+          RED._('genea-webhook-in.errors.release-failed', {
+            uuid: (uuid ?? '?').slice(0, 80),
+            reason: err instanceof Error ? err.message : String(err),
+          }),
+        );
+      }
+    };
 
     const reject = (req: Request, res: Response, rejection: Rejection, body?: Buffer): void => {
       // A body we did not read in full is not drained: close the connection after the answer.
@@ -231,18 +348,37 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
     const nextNodes = def.wires?.[0] ?? [];
     const deploy = deployState(RED);
     /**
-     * Sends `msg` on output 1; resolves, once Node-RED has delivered it, to whether every node wired there was
-     * running all along. A deploy stops nodes (all of them, or the modified ones) and starts new instances: a
-     * message routed to a stopped node is dropped, so it must not be acknowledged.
+     * Sends the message `make` builds on output 1 and resolves, once Node-RED has delivered it, to who had it.
+     * A deploy stops nodes (all of them, or the modified ones) and starts new instances; a message routed to a
+     * node stopped before delivery is dropped. When nobody had it, the event was not emitted. When some had it,
+     * it was: the others get it once their new instance runs, so no wired node gets it twice or never.
      */
-    const handOn = (msg: NodeMessage): Promise<boolean> => {
+    const handOn = (make: () => NodeMessage): Promise<HandOff> => {
       const targets: Array<Node | null | undefined> = nextNodes.map((id) => RED.nodes.getNode(id));
       // A wired node that does not run is being restarted while a deploy is under way, else it is disabled.
-      if (deploy.restarting && targets.some((target) => !target)) return Promise.resolve(false);
-      this.send([msg, null]);
+      if (deploy.restarting && targets.some((target) => !target))
+        return Promise.resolve({ received: false, missed: [] });
+      this.send([make(), null]);
       // Node-RED delivers on setImmediate (or at once, with runtimeSyncDelivery): this check runs after it.
       return new Promise((resolve) =>
-        setImmediate(() => resolve(nextNodes.every((id, i) => !targets[i] || RED.nodes.getNode(id) === targets[i]))),
+        setImmediate(() => {
+          let running = 0;
+          const missed: string[] = [];
+          nextNodes.forEach((id, i) => {
+            if (!targets[i]) return;
+            running++;
+            if (RED.nodes.getNode(id) !== targets[i]) missed.push(id);
+          });
+          const received = running === 0 || missed.length < running;
+          if (received) {
+            for (const nodeId of missed) {
+              // The deploy may be over already: then the new instance runs and gets it now.
+              if (deploy.restarting) deploy.redeliveries.push({ nodeId, message: make });
+              else RED.nodes.getNode(nodeId)?.receive(make());
+            }
+          }
+          resolve({ received, missed });
+        }),
       );
     };
 
@@ -278,33 +414,49 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       // Acknowledged deliveries must reach the flow; a receiver being replaced lets Genea retry instead.
       if (closed) return reject(req, res, REJECTIONS.closing, body);
 
-      const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, duplicates, { maxEventAgeMs });
+      const verdict = processDelivery(body, req.headers[SIGNATURE_HEADER], secrets, { maxEventAgeMs });
       if (!verdict.accepted) return reject(req, res, verdict, body);
       const handingKey = `${this.id}\n${verdict.key}`;
-      if (verdict.duplicate) {
+      let token: string | null;
+      try {
+        token = await claims.claim(verdict.key, windowMs);
+      } catch (err) {
+        // Never a decision of this process alone: that would emit what another replica already did.
+        sharedStateFailed(err);
+        return reject(req, res, REJECTIONS.sharedState, body);
+      }
+      if (sharedStateDown !== null) {
+        sharedStateDown = null;
+        scheduleStatus();
+      }
+      if (token === null) {
         // A copy arriving while the first is being handed on gets the first one's answer.
         const first = handingOn.get(handingKey);
         if (first && !(await first)) return reject(req, res, REJECTIONS.closing, body);
-        answer(res, 200, verdict.reason, false);
-        deliveries.record(req, sourceOf(req), verdict, body);
+        const duplicate = asDuplicate(verdict);
+        answer(res, 200, duplicate.reason, false);
+        deliveries.record(req, sourceOf(req), duplicate, body);
         lastWasRejection = false;
         return;
       }
-      const msg: NodeMessage & Record<string, unknown> = {
-        topic: verdict.summary.type,
-        payload: verdict.event,
-        // A copy: the delivery inspector reads the summary once the flow has had the message.
-        genea: { ...verdict.summary },
-        headers: req.headers,
-      };
-      const handedOn = handOn(msg);
-      handingOn.set(handingKey, handedOn);
-      const delivered = await handedOn;
-      handingOn.delete(handingKey);
-      if (!delivered) {
-        // Nothing was emitted: forget the event, so that Genea's retry of it is.
-        duplicates.forget(verdict.key);
+      if (closed) {
+        // Replaced while claiming: the new instance answers Genea's retry.
+        await release(verdict.key, token, verdict.summary.uuid);
         return reject(req, res, REJECTIONS.closing, body);
+      }
+      const handedOn = handOn(messagesOf(verdict, body, req));
+      const delivered = handedOn.then((handOff) => handOff.received);
+      handingOn.set(handingKey, delivered);
+      const { received, missed } = await handedOn;
+      handingOn.delete(handingKey);
+      if (!received) {
+        // Nothing was emitted: release the claim, so that Genea's retry of the event is.
+        await release(verdict.key, token, verdict.summary.uuid);
+        return reject(req, res, REJECTIONS.closing, body);
+      }
+      if (missed.length > 0) {
+        const uuid = String(verdict.summary.uuid ?? '?').slice(0, 80);
+        this.log(RED._('genea-webhook-in.errors.redelivery', { uuid, nodes: missed.join(', ') }));
       }
       // Answered once the next nodes have the message, not when the flow is done: a slow flow must not make
       // Genea retry.
@@ -350,7 +502,7 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       deliveries.close(false);
       refuseClaim({ reason: 'route', route: other });
     };
-    RED.events.on('flows:started', checkOtherRoutes);
+    deploy.afterStart.add(checkOtherRoutes);
     listeningReceivers.set(this.id, {
       url,
       configId: def.config ?? '',
@@ -359,24 +511,24 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
       trustedProxies,
     });
     // A replay from the inspector is handed on like a delivery, past the duplicate window, and counted.
-    deliveries.listen(url, async (msg) => {
-      const delivered = await handOn(msg);
-      if (delivered) {
+    deliveries.listen(url, async (make) => {
+      const { received } = await handOn(make);
+      if (received) {
         replayed++;
         scheduleStatus();
       }
-      return delivered;
+      return received;
     });
     drawStatus();
 
     this.on('close', (removed: boolean, done: () => void) => {
       closed = true;
-      RED.events.removeListener('flows:started', checkOtherRoutes);
+      deploy.afterStart.delete(checkOtherRoutes);
       clearTimeout(statusTimer);
       claim.release();
       listeningReceivers.delete(this.id);
       deliveries.close(removed);
-      if (removed) windows.delete(this.id);
+      if (removed) memoryStores.delete(this.id);
       done();
     });
   }
@@ -397,6 +549,22 @@ export = function registerGeneaWebhookIn(RED: NodeAPI): void {
   registerTestEventEndpoint(RED);
   registerDeliveryInspector(RED);
 };
+
+/**
+ * The messages for an accepted event: the first carries the event as parsed; each later one (for a node that
+ * gets it after a deploy) is parsed anew from the raw bytes, so it shows the event as sent, not as an earlier
+ * node may have changed it.
+ */
+function messagesOf(verdict: AcceptedVerdict, body: Buffer, req: Request): () => NodeMessage {
+  let parsed: AcceptedVerdict['event'] | null = verdict.event;
+  return () => {
+    // The bytes parsed as a JSON object once already.
+    const event = parsed ?? (JSON.parse(bodyText(body)) as GeneaEvent);
+    const genea = parsed ? { ...verdict.summary } : summarise(event);
+    parsed = null;
+    return { topic: verdict.summary.type, payload: event, genea, headers: req.headers };
+  };
+}
 
 function answer(res: Response, status: number, reason: string, closeConnection: boolean): void {
   res.statusCode = status;

@@ -12,32 +12,28 @@
     details?: Record<string, string>;
   }
 
-  // Keep in step with checkBaseUrl in src/lib/genea-api.ts: https anywhere, plain http to loopback only.
-  function baseUrlProblem(raw: string): boolean {
-    const text = raw.trim();
-    if (text === '') return false;
-    try {
-      const url = new URL(text);
-      if (url.username || url.password || url.search || url.hash) return true;
-      if (url.protocol === 'https:') return false;
-      const loopback = /^(localhost|\[::1\]|127(\.\d{1,3}){3})$/i.test(url.hostname);
-      return !(url.protocol === 'http:' && loopback);
-    } catch {
-      return true;
-    }
-  }
+  // The runtime's own rule (src/lib/base-url.ts): https anywhere, plain http to loopback only, no query or fragment.
+  const { checkBaseUrl } = geneaLib['base-url'];
 
-  /** What Node-RED puts into a password input that stands for the stored value, unchanged. */
-  const STORED = '__PWRD__';
+  const { StoredCredential, STORED_PASSWORD: STORED } = geneaLib['stored-credential'];
+  /** Whether each config node has a key: without one it is invalid, and so is every door node using it. */
+  const apiKey = new StoredCredential('genea-api', 'apiKey', { getJSON: (url) => $.getJSON(url), RED });
+  RED.events.on('nodes:add', apiKey.learn);
 
   RED.nodes.registerType<{ name: string; baseUrl: string; credentials?: ApiCredentials }, ApiCredentials>('genea-api', {
     category: 'config',
     defaults: {
-      name: { value: '' },
+      // The name carries the node's validity without a key: Node-RED validates credentials only in the dialog.
+      name: {
+        value: '',
+        validate: function (_value: string, opt) {
+          return apiKey.valid(this) || (opt ? this._('genea-api.validation.noKey') : false);
+        },
+      },
       baseUrl: {
         value: 'https://api.sequr.io',
         validate: function (value: string, opt) {
-          return !baseUrlProblem(value) || (opt ? this._('genea-api.validation.baseUrl') : false);
+          return !('problem' in checkBaseUrl(value)) || (opt ? this._('genea-api.validation.baseUrl') : false);
         },
       },
     },
@@ -61,6 +57,7 @@
       return this.name ? 'node_label_italic' : '';
     },
     oneditprepare: function () {
+      apiKey.editing = this.id;
       const t = (key: string, values?: Record<string, string>): string => this._(key, values);
       const nodeId = this.id;
       const keyInput = $('#node-config-input-apiKey');
@@ -119,6 +116,12 @@
             }
           });
       });
+    },
+    oneditsave: function () {
+      apiKey.editing = null;
+    },
+    oneditcancel: function () {
+      apiKey.editing = null;
     },
   });
 })();

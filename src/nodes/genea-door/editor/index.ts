@@ -23,6 +23,8 @@
     api: string;
     action: string;
     door: string;
+    /** The door's name as the picker showed it, for the label and status; '' when the uuid was typed. */
+    doorName: string;
   }
 
   RED.nodes.registerType<DoorNode>('genea-door', {
@@ -35,8 +37,10 @@
         type: 'genea-api',
         required: true,
         validate: function (value: string, opt) {
-          const valid = value !== '' && value !== '_ADD_';
-          return valid || (opt ? this._('genea-door.validation.api') : false);
+          if (value === '' || value === '_ADD_') return opt ? this._('genea-door.validation.api') : false;
+          // A config node without a key is invalid (see genea-api): so is every door node using it.
+          const valid = (RED.nodes.node(value) as { valid?: boolean } | null)?.valid !== false;
+          return valid || (opt ? this._('genea-door.validation.apiNoKey') : false);
         },
       },
       action: {
@@ -53,6 +57,7 @@
           return text === '' || DOOR_ID.test(text) || (opt ? this._('genea-door.validation.door') : false);
         },
       },
+      doorName: { value: '' },
     },
     inputs: 1,
     outputs: 1,
@@ -64,7 +69,7 @@
     label: function () {
       if (this.name) return this.name;
       const action = this.action === 'msg' ? 'msg.action' : this.action || '';
-      const door = this.action === 'list' ? '' : this.door || 'msg.door';
+      const door = this.action === 'list' ? '' : (this.door && this.doorName) || this.door || 'msg.door';
       return `${this._('genea-door.nodeLabel')}: ${action} ${door}`.trim();
     },
     labelStyle: function () {
@@ -97,11 +102,21 @@
         ];
         return parts.filter((part) => part !== '').join(' · ');
       };
+      const doorNameInput = $('#node-input-doorName');
+      /** Names of the listed doors: the picked door's goes into doorName, for the label and status. */
+      let names = new Map<string, string>();
       const fillPicker = (doors: PickerDoor[]): void => {
         picker.empty();
         $('<option>').val('').text(t('genea-door.picker.choose')).appendTo(picker);
         for (const door of doors) $('<option>').val(door.uuid).text(describe(door)).appendTo(picker);
         picker.val(doors.some((door) => door.uuid === doorInput.val()) ? String(doorInput.val()) : '');
+        names = new Map(doors.filter((door) => door.name).map((door) => [door.uuid, door.name as string]));
+        if (doors.length > 0) keepName();
+      };
+      /** doorName follows the door: the listed name of a listed door, none for another uuid once the list is known. */
+      const keepName = (): void => {
+        const uuid = String(doorInput.val() ?? '').trim();
+        doorNameInput.val(names.get(uuid) ?? '');
       };
 
       // Each load has a number: an answer to an older one (the api was changed meanwhile) is dropped.
@@ -146,6 +161,8 @@
       });
       doorInput.on('input change', () => {
         const typed = String(doorInput.val() ?? '').trim();
+        // Until a list came, a door typed again keeps its name only if it is the one the name was kept for.
+        if (names.size > 0 || typed !== this.door) keepName();
         if (picker.find('option').filter((_, option) => $(option).val() === typed).length > 0) picker.val(typed);
         else picker.val('');
       });

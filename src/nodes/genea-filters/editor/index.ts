@@ -11,6 +11,7 @@
   interface GrantedProps extends Conditions {
     mode: string;
     timezone: string;
+    redis: string;
   }
   interface DeniedProps extends Conditions {
     includeAntiPassback: boolean;
@@ -186,6 +187,8 @@
         },
       },
       timezone: { value: '', validate: isValidTimeZone },
+      // Optional: first-of-day decided in shared state (Redis) for several replicas; none decides in this process.
+      redis: { value: '', type: 'genea-redis', required: false },
       location: { value: '', validate: isValidCondition },
       door: { value: '', validate: isValidCondition },
       user: { value: '', validate: isValidCondition },

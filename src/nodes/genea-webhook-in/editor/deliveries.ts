@@ -1,6 +1,8 @@
 /**
- * The "Genea" sidebar tab: every deployed receiver's recent deliveries, live through Node-RED's comms (the
- * runtime side is delivery-inspector.ts). Added and removed with the genea-webhook-in type (index.ts).
+ * The "Genea deliveries" sidebar tab: every deployed receiver's recent deliveries, live (the runtime side is
+ * delivery-inspector.ts). Comms only says which receiver changed, as it reaches every editor whatever its user may
+ * read: the lists come from the admin API, which checks `genea-webhook-in.read`. Added and removed with the
+ * genea-webhook-in type (index.ts).
  */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- used by index.ts, a script of the same page
 const geneaDeliveriesSidebar = (function () {
@@ -20,6 +22,8 @@ const geneaDeliveriesSidebar = (function () {
     bytes: number | null;
     status: number;
     reason: string;
+    reasonCode?: string;
+    reasonValues?: Record<string, string>;
     hint?: Hint;
     type?: string;
     uuid?: string | null;
@@ -36,9 +40,9 @@ const geneaDeliveriesSidebar = (function () {
     listening: boolean;
     counts: { accepted: number; duplicates: number; rejected: number; replayed: number };
   }
-  interface Update {
-    receiver: Receiver;
-    deliveries?: Delivery[];
+  /** What comms says: receiver `id` changed, or was removed. */
+  interface Notice {
+    id: string;
     removed?: boolean;
   }
   interface ApiError {
@@ -62,17 +66,22 @@ const geneaDeliveriesSidebar = (function () {
     return t('genea-webhook-in.deliveries.errors.failed', { status: xhr.status || '—' });
   }
 
-  function receiverLabel(receiver: Receiver): string {
+  function receiverName(receiver: Receiver): string {
     const node = RED.nodes.node(receiver.id);
-    const name = node && (node as { name?: string }).name;
-    return name || receiver.path || receiver.id;
+    return (node && (node as { name?: string }).name) || '';
   }
 
-  function hintText(hint: Hint): string {
-    const key = `genea-webhook-in.deliveries.hints.${hint.code}`;
-    const translated = t(key, hint.values ?? {});
-    return translated === key ? hint.text : translated;
+  /** The catalog's text of `code` below `group`, else the runtime's English `text`. */
+  function translated(group: string, code: string | undefined, text: string, values?: Record<string, string>): string {
+    if (code === undefined) return text;
+    const key = `genea-webhook-in.deliveries.${group}.${code}`;
+    const found = t(key, values ?? {});
+    return found === key ? text : found;
   }
+
+  const hintText = (hint: Hint): string => translated('hints', hint.code, hint.text, hint.values);
+  const reasonText = (entry: Delivery): string =>
+    translated('reasons', entry.reasonCode, entry.reason, entry.reasonValues);
 
   /** Handed on, or answered 200 as a duplicate: every refusal has another status. */
   const isAccepted = (entry: Delivery): boolean => entry.status === 200;
@@ -86,7 +95,7 @@ const geneaDeliveriesSidebar = (function () {
     ];
     $('<div class="genea-deliveries-facts">').text(facts.filter(Boolean).join(' · ')).appendTo(detail);
     const accepted = isAccepted(entry);
-    if (!accepted) $('<div class="genea-deliveries-reason">').text(entry.reason).appendTo(detail);
+    if (!accepted) $('<div class="genea-deliveries-reason">').text(reasonText(entry)).appendTo(detail);
     if (entry.hint) $('<div class="genea-deliveries-hint">').text(hintText(entry.hint)).appendTo(detail);
     // Only a signed event has one to show; an event refused for its age is shown but not replayed.
     if (entry.type === undefined) return detail;
@@ -148,7 +157,7 @@ const geneaDeliveriesSidebar = (function () {
     $('<span class="genea-deliveries-time">').text(new Date(entry.time).toLocaleTimeString()).appendTo(line);
     $('<span class="genea-deliveries-status">').text(String(entry.status)).appendTo(line);
     $('<span class="genea-deliveries-what">')
-      .text(accepted ? (entry.type ?? '') : entry.reason)
+      .text(accepted ? (entry.type ?? '') : reasonText(entry))
       .appendTo(line);
     if (entry.uuid) $('<code class="genea-deliveries-uuid">').text(entry.uuid).appendTo(line);
     if (entry.duplicate) {
@@ -172,14 +181,16 @@ const geneaDeliveriesSidebar = (function () {
     const { counts } = receiver;
     const box = $('<div class="genea-deliveries-receiver">').attr('data-receiver', receiver.id);
     const header = $('<div class="genea-deliveries-header">').appendTo(box);
+    // Named: the name, then the path; unnamed: the path once (the id when it does not listen).
+    const name = receiverName(receiver);
     $('<a href="#" class="genea-deliveries-name">')
-      .text(receiverLabel(receiver))
+      .text(name || receiver.path || receiver.id)
       .on('click', (event) => {
         event.preventDefault();
         RED.view.reveal(receiver.id);
       })
       .appendTo(header);
-    if (receiver.path) $('<code>').text(receiver.path).appendTo(header);
+    if (name && receiver.path) $('<code>').text(receiver.path).appendTo(header);
     if (!receiver.listening) $('<span>').text(t('genea-webhook-in.deliveries.notListening')).appendTo(header);
     $('<button type="button" class="red-ui-button red-ui-button-small genea-deliveries-clear">')
       .attr('title', t('genea-webhook-in.deliveries.clear'))
@@ -211,41 +222,45 @@ const geneaDeliveriesSidebar = (function () {
   }
 
   /**
-   * Live updates received per receiver. A fetch answered after a live update that arrived since it was sent may
-   * hold the older list, and is dropped: the runtime publishes again after every later change, so the live state
-   * stays the newest.
+   * Fetches are numbered; per receiver, the number of the newest one shown (or of its removal). An answer to an
+   * older fetch than one already shown may hold an older list, and is dropped.
    */
-  const liveUpdates = new Map<string, number>();
+  let fetches = 0;
+  const shown = new Map<string, number>();
 
-  function liveUpdate(_topic: string, data: Update): void {
-    liveUpdates.set(data.receiver.id, (liveUpdates.get(data.receiver.id) ?? 0) + 1);
-    update(data);
-  }
-
-  function update(data: Update): void {
-    const id = data.receiver.id;
-    if (data.removed) receivers.delete(id);
-    else receivers.set(id, { receiver: data.receiver, deliveries: data.deliveries ?? [] });
+  function show(fetch: number, id: string, state?: { receiver: Receiver; deliveries: Delivery[] }): void {
+    if ((shown.get(id) ?? 0) > fetch) return;
+    shown.set(id, fetch);
+    if (state) receivers.set(id, state);
+    else receivers.delete(id);
     if (open?.receiver === id && !receivers.get(id)?.deliveries.some((d) => d.id === open?.delivery)) {
       open = undefined;
     }
     render();
   }
 
-  /** Fetches every receiver and its list: when the tab is added or shown, in case an update was missed. */
-  function refresh(): void {
-    const sent = new Map(liveUpdates);
-    const overtaken = (id: string): boolean => liveUpdates.get(id) !== sent.get(id);
+  /**
+   * Fetches the receivers and the list of each (of `only`): when the tab is added or shown, in case a notice was
+   * missed, and after each notice.
+   */
+  function refresh(only?: string): void {
+    const fetch = ++fetches;
     $.getJSON('genea-webhook-in/deliveries').done((list: Receiver[]) => {
       const known = new Set(list.map((receiver) => receiver.id));
-      for (const id of receivers.keys()) if (!known.has(id) && !overtaken(id)) receivers.delete(id);
-      render();
+      for (const id of only === undefined ? [...receivers.keys()] : [only]) if (!known.has(id)) show(fetch, id);
       for (const receiver of list) {
-        $.getJSON(api(receiver.id)).done((deliveries: Delivery[]) => {
-          if (!overtaken(receiver.id)) update({ receiver, deliveries });
-        });
+        if (only !== undefined && receiver.id !== only) continue;
+        $.getJSON(api(receiver.id)).done((deliveries: Delivery[]) =>
+          show(fetch, receiver.id, { receiver, deliveries }),
+        );
       }
+      render();
     });
+  }
+
+  function notice(_topic: string, data: Notice): void {
+    if (data.removed) show(++fetches, data.id);
+    else refresh(data.id);
   }
 
   return {
@@ -255,18 +270,18 @@ const geneaDeliveriesSidebar = (function () {
       content = $('<div class="genea-deliveries">');
       RED.sidebar.addTab({
         id: TAB,
-        label: t('genea-webhook-in.deliveries.tab'),
+        label: t('genea-webhook-in.deliveries.name'),
         name: t('genea-webhook-in.deliveries.name'),
         content: content[0],
         enableOnEdit: true,
         iconClass: 'fa fa-inbox',
-        onchange: refresh,
+        onchange: () => refresh(),
       });
-      RED.comms.subscribe(TOPIC, liveUpdate);
+      RED.comms.subscribe(TOPIC, notice);
       refresh();
     },
     remove(): void {
-      RED.comms.unsubscribe(TOPIC, liveUpdate);
+      RED.comms.unsubscribe(TOPIC, notice);
       RED.sidebar.removeTab(TAB);
       content = undefined;
     },

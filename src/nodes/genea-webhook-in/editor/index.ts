@@ -146,6 +146,8 @@
         value: 10,
         validate: integerIn(LIMITS.dedupeMinutes, 'genea-webhook-in.validation.dedupeMinutes'),
       },
+      // Optional: the duplicate window in Redis, shared by replicas; none keeps it in this process.
+      redis: { value: '', type: 'genea-redis', required: false },
       allowList: {
         value: '',
         // The runtime's own parser: what passes here is what the deployed node accepts.

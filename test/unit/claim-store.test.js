@@ -1,0 +1,70 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { MemoryClaimStore, newClaimToken } = require('../../nodes/lib/claim-store');
+
+describe('MemoryClaimStore', function () {
+  it('claims a key once within its time to live, and again once it expired', async function () {
+    let now = 1_000;
+    const store = new MemoryClaimStore(100, () => now);
+    const token = await store.claim('a', 10_000);
+    assert.equal(typeof token, 'string');
+    assert.equal(await store.claim('a', 10_000), null, 'held');
+    now += 9_999;
+    assert.equal(await store.claim('a', 10_000), null, 'held until the last millisecond');
+    now += 1;
+    assert.notEqual(await store.claim('a', 10_000), null, 'free exactly when the time to live is over');
+  });
+
+  it('applies a grown or shrunk time to live to claims already made', function () {
+    let now = 0;
+    const store = new MemoryClaimStore(100, () => now);
+    store.claimNow('a', 10 * 60_000);
+    now = 12 * 60_000;
+    assert.equal(store.claimNow('a', 15 * 60_000), null, 'a window grown to 15 minutes still holds it');
+    const shrunk = new MemoryClaimStore(100, () => now);
+    now = 0;
+    shrunk.claimNow('b', 15 * 60_000);
+    now = 6 * 60_000;
+    assert.notEqual(shrunk.claimNow('b', 5 * 60_000), null, 'a window shrunk to 5 minutes has let it go');
+  });
+
+  it('gives every claim its own unguessable token', function () {
+    const store = new MemoryClaimStore();
+    const tokens = new Set(['a', 'b', 'c'].map((key) => store.claimNow(key, 60_000)));
+    assert.equal(tokens.size, 3);
+    assert.notEqual(newClaimToken(), newClaimToken());
+  });
+
+  it('releases a claim only with its own token', async function () {
+    const store = new MemoryClaimStore();
+    const token = await store.claim('a', 60_000);
+    await store.release('a', 'somebody-else');
+    assert.equal(await store.claim('a', 60_000), null, "another caller's token leaves the claim alone");
+    await store.release('a', token);
+    assert.notEqual(await store.claim('a', 60_000), null, 'its own token frees it');
+  });
+
+  it('never holds a key when the time to live is zero (duplicate suppression off)', function () {
+    const store = new MemoryClaimStore();
+    assert.notEqual(store.claimNow('x', 0), null);
+    assert.notEqual(store.claimNow('x', 0), null);
+    assert.equal(store.size, 0, 'nothing is kept');
+  });
+
+  it('keeps at most maxEntries claims, dropping the oldest first', function () {
+    const store = new MemoryClaimStore(3, () => 0);
+    for (const key of ['a', 'b', 'c', 'd']) store.claimNow(key, 60_000);
+    assert.equal(store.size, 3);
+    assert.equal(store.claimNow('d', 60_000), null, 'the newest is held');
+    assert.notEqual(store.claimNow('a', 60_000), null, 'the oldest was dropped');
+  });
+
+  it('drops expired claims as it goes, so memory follows the traffic of one window', function () {
+    let now = 0;
+    const store = new MemoryClaimStore(1_000_000, () => now);
+    for (let i = 0; i < 500; i++) store.claimNow(`k${i}`, 1_000);
+    now = 1_000;
+    store.claimNow('fresh', 1_000);
+    assert.equal(store.size, 1);
+  });
+});

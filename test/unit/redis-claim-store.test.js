@@ -1,0 +1,243 @@
+'use strict';
+// Claims in a real redis-server (test/support/redis-server.js): two connections stand for two replicas.
+const assert = require('node:assert/strict');
+const net = require('node:net');
+const {
+  RedisConnection,
+  SharedStateUnavailableError,
+  testRedisConnection,
+} = require('../../nodes/lib/redis-claim-store');
+const { checkRedisUrl, redactRedisUrl, DEFAULT_REDIS_URL } = require('../../nodes/lib/redis-url');
+const { RedisServer } = require('../support/redis-server');
+
+const endpointOf = (url) => checkRedisUrl(url).endpoint;
+
+/** Resolves once `connection` is ready (at once when it already is). */
+function ready(connection) {
+  if (connection.current.ready) return Promise.resolve();
+  return new Promise((resolve) => {
+    const stop = connection.onChange((state) => {
+      if (state.ready) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Resolves with the reason once `connection` reports it is down. */
+function down(connection) {
+  if (!connection.current.ready) return Promise.resolve(connection.current.reason);
+  return new Promise((resolve) => {
+    const stop = connection.onChange((state) => {
+      if (!state.ready) {
+        stop();
+        resolve(state.reason);
+      }
+    });
+  });
+}
+
+async function closedPort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('RedisClaimStore (real redis-server)', function () {
+  this.timeout(15_000);
+  let redis;
+  const connections = [];
+  const connect = async (options = {}) => {
+    const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: redis.password, ...options });
+    connections.push(connection);
+    await ready(connection);
+    return connection;
+  };
+
+  before(async function () {
+    redis = await RedisServer.start();
+  });
+  afterEach(function () {
+    for (const connection of connections.splice(0)) connection.close();
+  });
+  after(async function () {
+    await redis.stop();
+  });
+
+  it('claims a key once across two replicas, under the prefix, expiring after the ttl', async function () {
+    const a = (await connect()).store('genea:test1:');
+    const bConnection = await connect();
+    const b = bConnection.store('genea:test1:');
+    const token = await a.claim('event-1', 60_000);
+    assert.equal(typeof token, 'string');
+    assert.equal(await b.claim('event-1', 60_000), null, 'the other replica sees the claim');
+    assert.equal(await a.claim('event-1', 60_000), null, 'and so does the claimant');
+    assert.equal(await bConnection.client.get('genea:test1:event-1'), token, 'stored under the prefix, as the token');
+    const pttl = await bConnection.client.pttl('genea:test1:event-1');
+    assert.ok(pttl > 0 && pttl <= 60_000, `expires within the ttl (PTTL ${pttl})`);
+    assert.notEqual(await b.claim('event-2', 60_000), null, 'another key is free');
+    assert.notEqual(await bConnection.store('other:').claim('event-1', 60_000), null, 'another prefix is free');
+  });
+
+  it('frees a claim when its ttl has passed', async function () {
+    const store = (await connect()).store('genea:test2:');
+    assert.notEqual(await store.claim('short', 100), null);
+    assert.equal(await store.claim('short', 100), null);
+    let again = null;
+    while (again === null) again = await store.claim('short', 100); // mocha's timeout bounds the wait
+    assert.equal(typeof again, 'string');
+  });
+
+  it('claims nothing in Redis for a window of 0', async function () {
+    const connection = await connect();
+    const store = connection.store('genea:test3:');
+    assert.equal(typeof (await store.claim('zero', 0)), 'string');
+    assert.equal(await connection.client.exists('genea:test3:zero'), 0);
+  });
+
+  it('releases only with the claim token: a wrong token or another replica’s later claim is never deleted', async function () {
+    const connection = await connect();
+    const a = connection.store('genea:test4:');
+    const b = (await connect()).store('genea:test4:');
+    const token = await a.claim('k', 60_000);
+    await b.release('k', 'not-the-token');
+    assert.equal(await b.claim('k', 60_000), null, 'a wrong token deleted nothing');
+    await a.release('k', token);
+    const bToken = await b.claim('k', 60_000);
+    assert.notEqual(bToken, null, 'the right token released it');
+    await a.release('k', token); // A's old token, after B claimed the key anew
+    assert.equal(await connection.client.get('genea:test4:k'), bToken, 'B’s claim survives A’s late release');
+  });
+
+  it('rejects at once while Redis is down, says why, and recovers by itself after a restart', async function () {
+    const connection = await connect();
+    const store = connection.store('genea:test5:');
+    const token = await store.claim('before', 60_000);
+    await store.release('before', token); // loads the release script
+    const wentDown = down(connection);
+    await redis.kill();
+    const reason = await wentDown;
+    await assert.rejects(store.claim('during', 60_000), (err) => {
+      assert.ok(err instanceof SharedStateUnavailableError);
+      assert.match(err.message, /^Redis unavailable: /);
+      assert.equal(err.message, `Redis unavailable: ${connection.current.reason}`);
+      return true;
+    });
+    await assert.rejects(store.release('during', 'x'), SharedStateUnavailableError);
+    assert.notEqual(reason, '');
+    await redis.restart();
+    await ready(connection);
+    const again = await store.claim('after', 60_000);
+    assert.notEqual(again, null, 'claims work again');
+    // The restarted server forgot the script: release loads it again instead of failing.
+    await store.release('after', again);
+    assert.equal(await connection.client.exists('genea:test5:after'), 0);
+  });
+
+  it('rejects after the command timeout when Redis does not answer, then works again', async function () {
+    const connection = await connect({ commandTimeoutMs: 300 });
+    const store = connection.store('genea:test6:');
+    redis.pause();
+    try {
+      await assert.rejects(
+        store.claim('hung', 60_000),
+        /^SharedStateUnavailableError: Redis unavailable: .*timed out/i,
+      );
+    } finally {
+      redis.resume();
+    }
+    await ready(connection);
+    assert.notEqual(await store.claim('answered', 60_000), null);
+  });
+
+  it('reports a wrong password as the reason, never the password itself', async function () {
+    const wrong = 'wrong-password-4711';
+    const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: wrong });
+    connections.push(connection);
+    const reason = await new Promise((resolve) => {
+      const stop = connection.onChange((state) => {
+        stop();
+        resolve(state.ready ? 'ready' : state.reason);
+      });
+    });
+    assert.match(reason, /WRONGPASS/);
+    await assert.rejects(connection.store('genea:').claim('k', 1000), (err) => {
+      assert.match(err.message, /WRONGPASS/);
+      assert.ok(!err.message.includes(wrong));
+      return true;
+    });
+  });
+
+  it('takes user and password from the URL when the node has no credentials', async function () {
+    const url = `redis://:${encodeURIComponent(redis.password)}@127.0.0.1:${redis.port}/2`;
+    const connection = new RedisConnection({ endpoint: endpointOf(url) });
+    connections.push(connection);
+    await ready(connection);
+    const store = connection.store('genea:test8:');
+    assert.notEqual(await store.claim('db2', 60_000), null);
+    await connection.client.select(0);
+    assert.equal(await connection.client.exists('genea:test8:db2'), 0, 'the claim lives in database 2');
+  });
+
+  describe('testRedisConnection', function () {
+    it('says the version when Redis answers and authenticates', async function () {
+      const outcome = await testRedisConnection({ endpoint: endpointOf(redis.url), password: redis.password });
+      assert.equal(outcome.ok, true);
+      assert.match(outcome.version, /^\d+\.\d+/);
+    });
+
+    it('says a wrong password is refused, without the password', async function () {
+      const wrong = 'another-wrong-one-0815';
+      const outcome = await testRedisConnection({ endpoint: endpointOf(redis.url), password: wrong });
+      assert.equal(outcome.ok, false);
+      assert.equal(outcome.kind, 'auth');
+      assert.ok(!outcome.reason.includes(wrong));
+    });
+
+    it('says no password is refused', async function () {
+      const outcome = await testRedisConnection({ endpoint: endpointOf(redis.url) });
+      assert.deepEqual([outcome.ok, outcome.kind], [false, 'auth']);
+    });
+
+    it('says a port nobody answers on is unreachable', async function () {
+      const url = `redis://127.0.0.1:${await closedPort()}`;
+      const outcome = await testRedisConnection({ endpoint: endpointOf(url), password: 'x' });
+      assert.deepEqual([outcome.ok, outcome.kind], [false, 'unreachable']);
+      assert.match(outcome.reason, /ECONNREFUSED/);
+    });
+  });
+});
+
+describe('Redis URL', function () {
+  it('reads host, port, database and TLS', function () {
+    assert.deepEqual(checkRedisUrl(DEFAULT_REDIS_URL), {
+      endpoint: { host: '127.0.0.1', port: 6379, db: 0, tls: false },
+    });
+    assert.deepEqual(checkRedisUrl(' rediss://cache.example:6380/3 '), {
+      endpoint: { host: 'cache.example', port: 6380, db: 3, tls: true },
+    });
+    assert.deepEqual(checkRedisUrl('redis://[::1]'), { endpoint: { host: '::1', port: 6379, db: 0, tls: false } });
+    assert.deepEqual(checkRedisUrl('redis://al%40ce:p%3Ass@h/'), {
+      endpoint: { host: 'h', port: 6379, db: 0, tls: false, username: 'al@ce', password: 'p:ss' },
+    });
+  });
+
+  it('refuses what is not a redis:// or rediss:// URL with a host, or a path that is not a database number', function () {
+    for (const raw of ['', 'localhost:6379', 'http://h:6379', 'redis://', 'redis://h?db=1', 'redis://h#x', 42]) {
+      assert.deepEqual(checkRedisUrl(raw), { problem: 'invalid' }, String(raw));
+    }
+    for (const raw of ['redis://h/x', 'redis://h/1/2', 'redis://h/-1', 'redis://h/123456']) {
+      assert.deepEqual(checkRedisUrl(raw), { problem: 'database' }, raw);
+    }
+  });
+
+  it('redacts the password of every redis URL in a text', function () {
+    assert.equal(
+      redactRedisUrl('at redis://:secret@h:1/0 and rediss://user:pw@x, not redis://h:6379 or redis://user@h'),
+      'at redis://:***@h:1/0 and rediss://user:***@x, not redis://h:6379 or redis://user@h',
+    );
+  });
+});
