@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['nodes/', 'build/', 'coverage/', '.matrix/', '.tools/', '.node-red/'] },
+  { ignores: ['nodes/', 'build/', 'coverage/', '.matrix/', '.tools/', '.node-red/', 'reports/', '.stryker-tmp/'] },
   {
     files: ['src/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],

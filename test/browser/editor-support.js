@@ -29,13 +29,15 @@ async function startEditor() {
 
 /**
  * A page of the editor of `red` in a browser speaking `locale`, once the Genea palette category is shown; `width`
- * of the window, and `permissions` granted to the editor's origin (e.g. the clipboard's).
+ * of the window, and `permissions` granted to the editor's origin (e.g. the clipboard's); `beforeLoad(page)` runs
+ * before the editor is loaded (to listen from the start: page errors, websockets).
  */
-async function openEditor(browser, red, locale, { width = 1280, permissions = [] } = {}) {
+async function openEditor(browser, red, locale, { width = 1280, permissions = [], beforeLoad } = {}) {
   const context = await browser.newContext({ locale, viewport: { width, height: 1000 } });
   if (permissions.length > 0) await context.grantPermissions(permissions, { origin: new URL(red.url('/')).origin });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  beforeLoad?.(page);
   await page.goto(red.url('/'));
   await page.locator('#red-ui-palette-container-Genea').waitFor();
   return page;

@@ -87,8 +87,10 @@ describe('the first hour in the editor (real browser)', function () {
   });
 
   it('flags a config node without a secret and every receiver using it; the receiver says "no secret"', async function () {
-    page = await openEditor(browser, red, 'en-US');
-    page.on('pageerror', (err) => pageErrors.push(err));
+    // Listening from before the editor loads, so an error while it starts counts too.
+    page = await openEditor(browser, red, 'en-US', {
+      beforeLoad: (opened) => opened.on('pageerror', (err) => pageErrors.push(err)),
+    });
     await waitForValidity(page, 'fh-config', false);
     await waitForValidity(page, 'fh-rx', false);
     await statusLabel(page, 'fh-rx').getByText(en.receiver.status['no-secret'], { exact: true }).waitFor();
@@ -157,7 +159,16 @@ describe('the first hour in the editor (real browser)', function () {
     await page.locator('.red-ui-popover').getByText('Value copied').waitFor();
     assert.equal(await page.locator('#red-ui-clipboard-hidden').count(), 0, 'the hidden textarea is gone');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'genea-webhook-in-copy-url');
-    assert.deepEqual(pageErrors.map(String), []);
+    // A sentinel error thrown in the page must reach the listener: proof that it listens, and that every
+    // error before it would have been seen.
+    const sentinel = page.waitForEvent('pageerror');
+    await page.evaluate(() =>
+      setTimeout(() => {
+        throw new Error('page-error sentinel');
+      }),
+    );
+    await sentinel; // the listener attached before the page loaded ran first
+    assert.deepEqual(pageErrors.map(String), ['Error: page-error sentinel']);
   });
 
   it('"Send test event" says where to set the secret, then "deploy first" once one is typed', async function () {

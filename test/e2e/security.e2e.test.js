@@ -56,6 +56,18 @@ describe('genea-webhook-in over HTTPS, with an allow-list, logging at trace leve
     return res;
   }
 
+  /** Texts of the debug sidebar's messages so far. */
+  const sidebarText = () => editor.messages.filter((m) => m.topic === 'debug').map((m) => String(m.data.msg));
+
+  /** Resolves once `condition()` holds; fails naming `what` after 10 s. */
+  async function until(condition, what) {
+    const deadline = Date.now() + 10_000;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`waited 10 s for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   before(async function () {
     const tls = selfSignedCertificate();
     collector = await Collector.start();
@@ -137,7 +149,17 @@ describe('genea-webhook-in over HTTPS, with an allow-list, logging at trace leve
     assert.equal((await deliver('/genea', '[]', opensslSignature('[]', SECRET))).status, 400);
     assert.equal((await deliver('/genea', body, opensslSignature(body, `${SECRET}-old`))).status, 200);
     await collector.waitFor('/rejected', 3);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Sentinels instead of a pause: the last delivery's message, and the editor's report of the rejections, have
+    // arrived, so every output these deliveries make has been made when it is searched.
+    await until(() => collector.on('/events').some((m) => m.body.payload.uuid === 'tls-secret'), 'the last event');
+    await until(
+      () => sidebarText().some((text) => /Rejected delivery from 127\.0\.0\.1: 401/.test(text)),
+      'the sidebar',
+    );
+    await until(
+      () => editor.messages.some((m) => m.topic === 'status/rx' && /rejected/.test(m.data.text)),
+      'the status',
+    );
 
     const secrets = new RegExp(`${SECRET}(-old)?`);
     const outputs = {
@@ -161,7 +183,7 @@ describe('genea-webhook-in over HTTPS, with an allow-list, logging at trace leve
     assert.match(red.log, /\[metric\]|"event":"node\./);
     assert.match(outputs['GET /credentials'], /"has_secret":true/);
     assert.equal(rejected.filter((r) => r.payload.status === 401).length, 2);
-    const sidebar = editor.messages.filter((m) => m.topic === 'debug').map((m) => String(m.data.msg));
+    const sidebar = sidebarText();
     assert.ok(
       sidebar.some((text) => /Path \/genea is already used/.test(text)),
       JSON.stringify(sidebar),

@@ -41,17 +41,30 @@ const logged = (id, level) =>
     .args.map((a) => a[0])
     .filter((entry) => entry.id === id && entry.level === level);
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
-/** Resolves once `condition()` holds (checked every few milliseconds; the test's timeout bounds it). */
-async function until(condition) {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+/** Resolves once `condition()` holds; fails naming `what` after 5 s. */
+async function until(condition, what = 'a condition') {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`waited 5 s for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 // The receiver remembers accepted events per node id across deploys (that is the point), so each
 // test sends events with uuids of its own.
 let serial = 0;
 const fresh = (event) => ({ ...event, uuid: `${event.uuid}-${++serial}` });
+
+/**
+ * Sends a fresh signed event and waits until `out` received it, then takes it out again: whatever the deliveries
+ * before it sent to the flow has arrived by then (a positive sentinel instead of a pause).
+ */
+async function sentinel(agent, out) {
+  const event = fresh(events.granted);
+  assert.equal((await post(agent, JSON.stringify(event))).status, 200, 'the sentinel is accepted');
+  await until(() => out.some((msg) => msg.payload.uuid === event.uuid), 'the sentinel');
+  assert.equal(out.pop().payload.uuid, event.uuid, 'the sentinel came last');
+}
 
 describe('genea-webhook-in (node)', function () {
   before(() => helper.startServer());
@@ -67,7 +80,7 @@ describe('genea-webhook-in (node)', function () {
       const res = await post(agent, body).set('X-Custom', 'from-genea');
       assert.equal(res.status, 200);
       assert.equal(res.text, 'Accepted');
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 1);
       const [msg] = out;
       assert.deepEqual(msg.payload, event);
@@ -84,7 +97,7 @@ describe('genea-webhook-in (node)', function () {
       const event = { ...fresh(events.denied), brand_new_field: { nested: ['®', '\u00ae'] }, note: 'a/b' };
       const body = JSON.stringify(event).replace('a/b', 'a\\/b');
       assert.equal((await post(agent, body)).status, 200);
-      await settle();
+      await sentinel(agent, out);
       assert.deepEqual(out[0].payload, event);
     });
 
@@ -124,7 +137,7 @@ describe('genea-webhook-in (node)', function () {
       const b = JSON.stringify({ ...events.granted, uuid: 'b' });
       assert.equal((await post(agent, a, { signature: sign(a, SECRET, 'sha256') })).status, 200);
       assert.equal((await post(agent, b, { signature: sign(b, OLD_SECRET) })).status, 200);
-      await settle();
+      await sentinel(agent, out);
       assert.deepEqual(
         out.map((m) => m.payload.uuid),
         ['a', 'b'],
@@ -150,7 +163,7 @@ describe('genea-webhook-in (node)', function () {
       const reformatted = JSON.stringify(event, null, 1);
       const retry = await post(agent, reformatted);
       assert.equal(retry.text, 'Duplicate: already accepted');
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 1);
     });
 
@@ -162,7 +175,7 @@ describe('genea-webhook-in (node)', function () {
       await post(agent, one);
       await post(agent, one);
       await post(agent, two);
-      await settle();
+      await sentinel(agent, out);
       assert.deepEqual(
         out.map((m) => m.payload.user_name),
         ['A', 'B'],
@@ -175,7 +188,7 @@ describe('genea-webhook-in (node)', function () {
       const body = JSON.stringify(fresh(events.granted));
       await post(agent, body);
       await post(agent, body);
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 2);
     });
 
@@ -186,7 +199,7 @@ describe('genea-webhook-in (node)', function () {
       await helper.setFlows(flow({ name: 'changed' }), 'full', credentials);
       const out = collect('out');
       assert.equal((await post(agent, body)).status, 200);
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 0);
     });
   });
@@ -286,7 +299,7 @@ describe('genea-webhook-in (node)', function () {
         assert.equal(res.status, status);
         assert.match(res.text, reason);
         assert.match(res.headers['content-type'], /^text\/plain/);
-        await settle();
+        await sentinel(agent, out);
         assert.equal(out.length, 0);
         assert.equal(bad.length, 1);
         assert.equal(bad[0].topic, 'rejected');
@@ -304,7 +317,7 @@ describe('genea-webhook-in (node)', function () {
         assert.equal(res.status, 400, body);
         assert.equal(res.text, 'Body is not a JSON object');
       }
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 0);
     });
 
@@ -413,7 +426,7 @@ describe('genea-webhook-in (node)', function () {
       const out = collect('out');
       assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
       assert.equal((await post(agent, JSON.stringify(fresh(events.denied)), { path: '/genea-annex' })).status, 200);
-      await settle();
+      await sentinel(agent, out);
       assert.deepEqual(
         out.map((m) => m.topic),
         ['access.granted', 'access.denied'],
@@ -433,7 +446,7 @@ describe('genea-webhook-in (node)', function () {
       assert.equal(res.status, 403);
       assert.match(res.text, /^Forbidden: source (::ffff:)?127\.0\.0\.1 is not allowed$/);
       assert.equal((await agent.get('/genea')).status, 403);
-      await settle();
+      await until(() => bad.length > 0, 'the rejection report');
       assert.equal(out.length, 0);
       assert.equal(bad[0].payload.status, 403);
     });
@@ -442,7 +455,7 @@ describe('genea-webhook-in (node)', function () {
       const agent = await load(allowed('192.0.2.1\n127.0.0.0/8'), credentials);
       const out = collect('out');
       assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 1);
     });
 
@@ -459,7 +472,7 @@ describe('genea-webhook-in (node)', function () {
       const bypassed = await post(proxied, body);
       assert.equal(bypassed.status, 403);
       assert.match(bypassed.text, /X-Forwarded-For does not show the 1 trusted proxy hop/);
-      await settle();
+      await until(() => bad.length === 2, 'both rejection reports');
       assert.equal(bad[0].payload.ip, '198.51.100.4', 'rejections report the client the proxy named');
     });
 
@@ -492,7 +505,7 @@ describe('genea-webhook-in (node)', function () {
       for (let i = 0; i < 5; i++) await helper.setFlows(flow({ name: `v${i}` }), 'full', credentials);
       const out = collect('out');
       await post(agent, JSON.stringify(fresh(events.granted)));
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 1);
       await helper.setFlows([{ id: 'cfg', type: 'genea-config' }], 'full', credentials);
       assert.equal((await post(agent, JSON.stringify(fresh(events.denied)))).status, 404);
@@ -532,7 +545,7 @@ describe('genea-webhook-in (node)', function () {
       assert.match(String(errors[0].msg), /errors\.path-in-use-receiver/);
       const out = collect('out');
       assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 200);
-      await settle();
+      await sentinel(agent, out);
       assert.equal(out.length, 1);
     });
 
@@ -566,7 +579,7 @@ describe('genea-webhook-in (node)', function () {
         const maker = { id: 'maker', type: 'route-maker', path: '/GENEA' };
         const nodes = flow();
         const agent = await load(order === 'before' ? [maker, ...nodes] : [...nodes, maker], credentials, [routeMaker]);
-        await settle();
+        await until(() => logged('rx', ERROR).length > 0, 'the error');
         const errors = logged('rx', ERROR);
         assert.equal(errors.length, 1);
         assert.match(String(errors[0].msg), /errors\.path-in-use-route/);
@@ -597,7 +610,6 @@ describe('genea-webhook-in (node)', function () {
             assert.deepEqual(pickText(await post(agent, JSON.stringify(fresh(events.granted)))), [403, 'refused']);
           }
           assert.equal((await post(agent, JSON.stringify(fresh(events.granted))).set('X-Key', 'k')).status, 200);
-          await settle();
           assert.equal(out.length, 1);
         } finally {
           helper.settings({});
@@ -627,7 +639,6 @@ describe('genea-webhook-in (node)', function () {
         'Event has no valid event_time, which maxEventAgeMinutes requires',
       ]);
       assert.equal((await post(agent, JSON.stringify(at(4)))).status, 200);
-      await settle();
       assert.equal(out.length, 1);
       assert.deepEqual(
         bad.map((msg) => msg.payload.status),
@@ -653,7 +664,7 @@ describe('genea-webhook-in (node)', function () {
       });
       await post(agent, JSON.stringify(fresh(events.granted)));
       await post(agent, '{}', { signature: null });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await until(() => / · genea-webhook-in\.status\.rejected$/.test(spy.lastCall.args[0].text), 'the status');
       const last = spy.lastCall.args[0];
       assert.match(last.text, /^\/genea · access\.granted \d\d:\d\d · genea-webhook-in\.status\.rejected$/);
       assert.equal(last.fill, 'yellow');
@@ -687,8 +698,7 @@ describe('genea-webhook-in (node)', function () {
         const body = JSON.stringify(fresh(events.granted));
         assert.equal((await post(agent, body, { signature: sign(body, OLD_SECRET) })).status, 200);
       }
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      assert.match(spy.lastCall.args[0].text, / · genea-webhook-in\.status\.previous-secret$/);
+      await until(() => / · genea-webhook-in\.status\.previous-secret$/.test(spy.lastCall.args[0].text), 'the status');
       assert.equal(spy.lastCall.args[0].fill, 'yellow');
       const rotationWarnings = () =>
         logged('rx', WARN).filter((entry) => /errors\.previous-secret/.test(String(entry.msg)));
@@ -696,7 +706,7 @@ describe('genea-webhook-in (node)', function () {
 
       const body = JSON.stringify(fresh(events.granted));
       assert.equal((await post(agent, body)).status, 200);
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await until(() => spy.lastCall.args[0].fill === 'green', 'the status');
       assert.doesNotMatch(spy.lastCall.args[0].text, /previous-secret/);
       assert.equal(spy.lastCall.args[0].fill, 'green');
       const INFO = 40;

@@ -84,7 +84,8 @@ class NodeRedProcess {
    * @param {string} [options.userDir] reuse a user dir (a restart); default: a fresh one
    * @param {string[]} [options.modules] in a fresh user dir, node packages of the project's node_modules to link
    *   beside this one (e.g. '@flowfuse/node-red-dashboard')
-   * @param {string|Buffer} [options.ca] the certificate to trust when settings.js serves HTTPS
+   * @param {string|Buffer} [options.ca] the certificate to trust when settings.js serves HTTPS: by the test's
+   *   requests, and by Node-RED itself (NODE_EXTRA_CA_CERTS), which otherwise verifies certificates as usual
    * @param {boolean} [options.memoryProbe] start with --expose-gc and a loopback probe that answers with
    *   process.memoryUsage() taken after a full garbage collection (see memoryUsage())
    */
@@ -134,6 +135,13 @@ class NodeRedProcess {
         'module.exports = settings;\n',
     );
     const nodeArgs = this.memoryProbePort ? ['--expose-gc'] : [];
+    // Certificates are verified as in production: only the test's own CA is added to the trusted ones.
+    const env = { ...process.env };
+    delete env.NODE_TLS_REJECT_UNAUTHORIZED;
+    if (this.ca) {
+      env.NODE_EXTRA_CA_CERTS = path.join(this.userDir, 'test-ca.pem');
+      fs.writeFileSync(env.NODE_EXTRA_CA_CERTS, this.ca);
+    }
     const startsBefore = this.log.split('Started flows').length - 1;
     this.child = spawn(
       process.execPath,
@@ -141,7 +149,7 @@ class NodeRedProcess {
       {
         cwd: this.userDir,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+        env,
       },
     );
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));

@@ -54,11 +54,46 @@ describe('delivery pipeline', function () {
   });
 
   it('recognises JSON content types', function () {
-    for (const type of ['application/json', 'Application/JSON; charset=utf-8', 'application/vnd.genea+json']) {
+    for (const type of [
+      'application/json',
+      'Application/JSON; charset=utf-8',
+      ' application/json ; charset=utf-8',
+      'application/vnd.genea+json',
+    ]) {
       assert.equal(isJsonContentType(type), true, type);
     }
-    for (const type of [undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'text/json']) {
+    for (const type of [undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'text/json', 'text/x+json']) {
       assert.equal(isJsonContentType(type), false, String(type));
     }
+  });
+
+  it('skips only a whole UTF-8 byte-order mark, not three bytes that merely start and end like one', function () {
+    const json = Buffer.from('{"event_message":"Grant Access"}');
+    for (const start of [
+      [0xef, 0x20, 0xbf],
+      [0xef, 0xbb, 0x20],
+    ]) {
+      const body = Buffer.concat([Buffer.from(start), json]);
+      const verdict = processDelivery(body, signBody(body, 'k'), ['k']);
+      assert.equal(verdict.status, 400, JSON.stringify(start));
+    }
+  });
+
+  it('keys events without a usable uuid by their bytes', function () {
+    for (const uuid of ['', null, true, { id: 1 }]) {
+      assert.notEqual(duplicateKey({ uuid }, Buffer.from('a')), duplicateKey({ uuid }, Buffer.from('b')), String(uuid));
+    }
+  });
+
+  it('accepts an event exactly maxEventAgeMs old, and refuses it a millisecond later', function () {
+    const eventTime = Date.parse('2026-12-01T10:00:00Z');
+    const body = JSON.stringify({ ...events.granted, uuid: 'age-boundary', event_time: '2026-12-01T10:00:00Z' });
+    const at = (now) =>
+      processDelivery(Buffer.from(body), signBody(body, 'k'), ['k'], {
+        maxEventAgeMs: 60_000,
+        now,
+      });
+    assert.equal(at(eventTime + 60_000).accepted, true);
+    assert.equal(at(eventTime + 60_001).status, 400);
   });
 });

@@ -20,12 +20,63 @@ const anyHeader = fc.oneof(
   fc.array(fc.string()),
   fc.stringMatching(/^\s*(sha1|sha256|SHA1|md5)=[0-9a-fA-F]{0,80}\s*$/),
 );
+/** Weights of a signed and of any header in `delivery`: signed in half of the runs, on average. */
+const WEIGHTS = { signed: 1, any: 1 };
+const SIGNED_SHARE = WEIGHTS.signed / (WEIGHTS.signed + WEIGHTS.any);
+/**
+ * { body, header, secrets, signed }: in SIGNED_SHARE of the runs (on average) header is the body's real signature
+ * with one of the secrets (either algorithm, either letter case), otherwise any header value; `signed` says which.
+ * Any header alone is never a valid signature in practice, so without these the accepting branch never runs.
+ */
+const delivery = (body) =>
+  fc.oneof(
+    {
+      weight: WEIGHTS.any,
+      arbitrary: fc.record({
+        body,
+        header: anyHeader,
+        secrets: fc.array(secret, { maxLength: 3 }),
+        signed: fc.constant(false),
+      }),
+    },
+    {
+      weight: WEIGHTS.signed,
+      arbitrary: fc
+        .tuple(body, fc.array(secret, { minLength: 1, maxLength: 3 }), fc.nat(), algorithm, fc.boolean())
+        .map(([bytes, secrets, index, alg, upper]) => {
+          const header = signBody(bytes, secrets[index % secrets.length], alg);
+          return { body: bytes, header: upper ? header.toUpperCase() : header, secrets, signed: true };
+        }),
+    },
+  );
+/** Counts how often each branch of a property ran; `assertShares` fails when one ran in too few runs. */
+function branches() {
+  const counts = {};
+  return {
+    counts,
+    count(name) {
+      counts[name] = (counts[name] ?? 0) + 1;
+    },
+    /** Each of `names` ran in at least `share` of `runs`. */
+    assertShares(names, share, runs) {
+      for (const name of names) {
+        assert.ok(
+          (counts[name] ?? 0) >= share * runs,
+          `branch "${name}" ran ${counts[name] ?? 0} of ${runs} runs: ${JSON.stringify(counts)}`,
+        );
+      }
+    },
+  };
+}
 
 describe('properties: signature verification', function () {
-  it('never throws, and accepts a header only when it is the HMAC of these bytes with a configured secret', function () {
+  it('never throws, and accepts a header exactly when it is the HMAC of these bytes with a configured secret', function () {
+    const ran = branches();
     fc.assert(
-      fc.property(bytes, anyHeader, fc.array(secret, { maxLength: 3 }), (body, header, secrets) => {
+      fc.property(delivery(bytes), ({ body, header, secrets, signed }) => {
         const check = verifySignature(body, header, secrets);
+        if (signed) assert.equal(check.valid, true, 'a real signature is accepted');
+        ran.count(check.valid ? 'accepted' : 'rejected');
         if (!check.valid) return;
         const [name, hex] = String(header).trim().split('=');
         const expected = signBody(body, secrets[check.secretIndex], name.toLowerCase());
@@ -33,6 +84,8 @@ describe('properties: signature verification', function () {
       }),
       RUNS,
     );
+    // Both branches ran in a fair share of the runs (0.4 where about 0.5 is expected).
+    ran.assertShares(['accepted', 'rejected'], 0.8 * SIGNED_SHARE, RUNS.numRuns);
   });
 
   it('accepts what a configured secret signed, in either hex case, naming which secret', function () {
@@ -76,18 +129,31 @@ describe('properties: signature verification', function () {
 
 describe('properties: delivery pipeline', function () {
   it('never throws on any bytes and header, and emits only signed JSON objects', function () {
+    // Any bytes, or a JSON object: signed, the one is mostly rejected (400) and the other accepted.
+    const body = fc.oneof(
+      bytes,
+      fc.object().map((object) => Buffer.from(JSON.stringify(object))),
+    );
+    const ran = branches();
     fc.assert(
-      fc.property(bytes, anyHeader, fc.array(secret, { maxLength: 2 }), (body, header, secrets) => {
+      fc.property(delivery(body), ({ body, header, secrets, signed }) => {
         const verdict = processDelivery(body, header, secrets);
         if (verdict.accepted) {
+          ran.count('accepted');
           assert.equal(verifySignature(body, header, secrets).valid, true);
-          assert.equal(typeof verdict.event, 'object');
+          const event = JSON.parse(body.toString());
+          assert.ok(typeof event === 'object' && event !== null && !Array.isArray(event));
+          assert.deepEqual(verdict.event, event);
         } else {
+          ran.count(`rejected ${verdict.status}`);
           assert.ok([400, 401].includes(verdict.status), verdict.reason);
+          assert.equal(verdict.status === 400, signed, 'a signed body is rejected only for its content');
         }
       }),
       RUNS,
     );
+    // Signed JSON objects come in about a quarter of the runs; every branch ran in at least a tenth.
+    ran.assertShares(['accepted', 'rejected 400', 'rejected 401'], 0.1, RUNS.numRuns);
   });
 
   it('accepts any signed JSON value exactly when it is an object, with the event as sent', function () {

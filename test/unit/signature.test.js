@@ -36,6 +36,24 @@ describe('signature', function () {
     assert.equal(verifySignature(reserialised, signBody(body, 'k'), ['k']).valid, false);
   });
 
+  it('rejects the real HMAC with any one bit of any byte changed: every byte is compared', function () {
+    for (const alg of ['sha1', 'sha256']) {
+      const digest = crypto.createHmac(alg, 'k').update(body).digest();
+      for (let byte = 0; byte < digest.length; byte++) {
+        for (const bit of [0x01, 0x80]) {
+          const changed = Buffer.from(digest);
+          changed[byte] ^= bit;
+          assert.deepEqual(
+            verifySignature(body, `${alg}=${changed.toString('hex')}`, ['k']),
+            { valid: false, problem: 'mismatch' },
+            `${alg} byte ${byte} bit ${bit}`,
+          );
+        }
+      }
+      assert.equal(verifySignature(body, `${alg}=${digest.toString('hex')}`, ['k']).valid, true);
+    }
+  });
+
   it('tells a missing header from a malformed one, and never throws', function () {
     for (const header of [undefined, null, '']) {
       assert.deepEqual(verifySignature(body, header, ['k']), { valid: false, problem: 'missing' });

@@ -135,16 +135,35 @@ describe('source allow-list', function () {
   });
 
   it('allows an IPv6 address listed in any of its spellings, and /128 allows only it (property)', function () {
+    /** The address as a number, read by the WHATWG URL parser (not by the code under test). */
+    const value = (ip) => {
+      const [head, tail = ''] = new URL(`http://[${ip}]/`).hostname.slice(1, -1).split('::');
+      const groups = (part) => (part === '' ? [] : part.split(':'));
+      const all = [...groups(head), ...Array(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
+      return all.reduce((sum, group) => (sum << 16n) + BigInt(`0x${group}`), 0n);
+    };
+    /** The address whose lowest bit differs from `ip`'s, written out in full. */
+    const neighbour = (ip) =>
+      Array.from({ length: 8 }, (_, i) => (((value(ip) ^ 1n) >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(
+        ':',
+      );
+    let refused = 0;
     fc.assert(
       fc.property(fc.ipV6(), fc.ipV6(), (listed, other) => {
         const list = allowList(listed);
         assert.equal(list.allows(listed), true);
         assert.equal(list.allows(listed.toUpperCase()), true);
-        const same = allowList(`${listed}/128`).allows(other);
-        assert.equal(list.allows(other), same);
+        const single = allowList(`${listed}/128`);
+        assert.equal(single.allows(listed), true);
+        assert.equal(single.allows(neighbour(listed)), false, neighbour(listed));
+        const same = value(other) === value(listed);
+        assert.equal(single.allows(other), same, other);
+        assert.equal(list.allows(other), same, other);
+        if (!same) refused++;
       }),
       { numRuns: 1000 },
     );
+    assert.ok(refused > 900, `another address was refused in ${refused} of 1000 runs`);
   });
 });
 
