@@ -1,8 +1,8 @@
 'use strict';
 // The demo tab `npm start` deploys: a receiver on /genea, every filter of the package, and a debug node on each
-// output; and door control with the practice Genea `npm start` runs beside Node-RED: a genea-api pointed at it and
-// genea-door nodes for one door, pressed by inject buttons. The secret and the API key are given as the config nodes'
-// credentials, which Node-RED stores apart from flows.json.
+// output; and door control with the practice Genea `npm start` runs beside Node-RED: a genea-api pointed at it,
+// genea-door nodes for one door, pressed by inject buttons, and genea-doors keeping every door's state. The secret
+// and the API key are given as the config nodes' credentials, which Node-RED stores apart from flows.json.
 
 const DEMO_PATH = '/genea';
 const TAB = 'genea-demo-tab';
@@ -133,9 +133,25 @@ function demoFlow(secret, practice) {
       resourceTypes: [],
     }),
     debug('genea-demo-resources-debug', 'resource changes', 340),
-    filter('genea-demo-doors', 'genea-door-event', 'door events', 400, {
-      kinds: ['forced_open', 'held_open', 'alarm', 'secured', 'mode_changed', 'quick_grant'],
-    }),
+    {
+      ...filter('genea-demo-doors', 'genea-door-event', 'door events', 400, {
+        kinds: ['forced_open', 'held_open', 'alarm', 'secured', 'mode_changed', 'quick_grant'],
+      }),
+      wires: [['genea-demo-doors-debug', 'genea-demo-door-state']],
+    },
+    // Every door's live state: the practice Genea's door list at start and every 5 minutes, door events between.
+    {
+      id: 'genea-demo-door-state',
+      type: 'genea-doors',
+      z: TAB,
+      name: 'door states',
+      api: 'genea-demo-api',
+      refreshMinutes: 5,
+      x: 740,
+      y: 580,
+      wires: [['genea-demo-door-state-debug'], ['genea-demo-door-state-debug']],
+    },
+    debug('genea-demo-door-state-debug', 'door states', 580, 1040),
     debug('genea-demo-doors-debug', 'door events', 400),
     debug('genea-demo-rejected-debug', 'rejected deliveries', 460, 420),
     {
@@ -158,6 +174,8 @@ function demoFlow(secret, practice) {
         'credential. Each button sends one command to the door; the answer shows in "door command results".\n\n' +
         'The practice Genea then sends the door event Genea would send to the receiver above (signed with the ' +
         'secret): an unlock or lock as door.mode_changed, a quick grant as door.quick_grant, shown in "door events".\n\n' +
+        '"door states" keeps every door\'s live state (its status: doors, unlocked, offline, alarm), from the ' +
+        "practice Genea's door list and the door events; each change shows in the debug sidebar.\n\n" +
         'A door forced open is locked at once ("lock the forced-open door", the door taken from the event). Try it ' +
         'on the unlocked lobby: genea-webhook-send --event door.forced_open --door Lobby (with --url and --secret as ' +
         'npm start prints them).',

@@ -11,6 +11,7 @@ const path = require('node:path');
 const { spawn, execFile } = require('node:child_process');
 const { freePort } = require('../support/red-process');
 const { npmArgs, npmCommand } = require('../../scripts/npm');
+const { nodeRedDir } = require('../support/node-red-path');
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 const FILTER_TYPES = [
@@ -270,6 +271,42 @@ describe('npm start (scripts/start.js), the demo', function () {
     assert.ok(accepted, JSON.stringify(deliveries));
     assert.equal(accepted.status, 200);
     assert.equal(accepted.type, 'door.mode_changed');
+  });
+
+  it("keeps every practice door's live state: the status counts them, a lock shows as a change", async function () {
+    const WebSocket = require(require.resolve('ws', { paths: [nodeRedDir] }));
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/comms`);
+    const messages = [];
+    socket.on('message', (data) => messages.push(...[].concat(JSON.parse(String(data)))));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    try {
+      socket.send(JSON.stringify({ subscribe: 'status/#' }));
+      socket.send(JSON.stringify({ subscribe: 'debug' }));
+      const until = async (what, found) => {
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const hit = messages.find(found);
+          if (hit) return hit;
+          assert.ok(Date.now() < deadline, `${what}: ${JSON.stringify(messages).slice(0, 2000)}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      const status = await until(
+        'the genea-doors status',
+        (m) => m.topic === 'status/genea-demo-door-state' && /^12 doors/.test(m.data.text ?? ''),
+      );
+      assert.match(status.data.text, /· \d+ unlocked/, 'Main Entrance was unlocked by the test before');
+      // The demo's "lock Main Entrance" button: the practice Genea reports the lock as a door event.
+      const press = await fetch(`http://127.0.0.1:${port}/inject/genea-demo-lock-button`, { method: 'POST' });
+      assert.equal(press.status, 200);
+      const change = await until(
+        'a change message of Main Entrance',
+        (m) => m.topic === 'debug' && m.data.name === 'door states' && /"name":"Main Entrance"/.test(m.data.msg),
+      );
+      assert.equal(JSON.parse(change.data.msg).locked, true);
+    } finally {
+      socket.close();
+    }
   });
 
   it('locks a door reported forced open through the practice Genea, which reports the lock back', async function () {
