@@ -122,9 +122,11 @@ async function deploy(page) {
   if (await page.locator(confirm).isVisible()) await page.click(confirm);
   assert.equal((await answered).status(), 200, 'the deploy was accepted');
   await page.waitForSelector('#red-ui-header-button-deploy.disabled');
-  // The editor keeps its shade over the palette and workspace for at least 300 ms of a deploy: a drag before it
-  // lifts drops nothing.
-  await page.waitForSelector('#red-ui-palette-shade', { state: 'hidden' });
+  // The editor keeps its shade over the palette and workspace for at least 300 ms of a deploy, and lifts it with the
+  // deploy button's spinner (Node-RED 4 and 5 alike; their shades differ): a drag before that drops nothing.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.red-ui-deploy-button-spinner')].every((spinner) => spinner.offsetParent === null),
+  );
 }
 
 module.exports = {
