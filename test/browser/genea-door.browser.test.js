@@ -35,6 +35,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
   const frames = [];
   const door$ = catalog('genea-door', 'en-US');
   const api$ = catalog('genea-api', 'en-US');
+  const doors$ = catalog('genea-doors', 'en-US');
 
   before(async function () {
     genea = await GeneaApiStandIn.start({
@@ -223,6 +224,16 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
             y: 300,
             wires: [[]],
           },
+          {
+            id: 'nokey-doors',
+            type: 'genea-doors',
+            z: RED.workspaces.active(),
+            api: 'nokey-api',
+            refreshMinutes: '5',
+            x: 260,
+            y: 380,
+            wires: [[], []],
+          },
         ],
         { touchImport: true },
       ),
@@ -235,6 +246,9 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     assert.deepEqual(await page.evaluate(() => RED.nodes.node('nokey-door').validationErrors), [
       door$.validation.apiNoKey,
     ]);
+    assert.deepEqual(await page.evaluate(() => RED.nodes.node('nokey-doors').validationErrors), [
+      doors$.validation.apiNoKey,
+    ]);
     await page.locator('[id="nokey-door"] .red-ui-flow-node-error:not(.hide)').waitFor();
     assert.equal(await page.evaluate((id) => RED.nodes.node(id).valid, doorId), true, 'the door node with a key');
     // Deploying warns about both, by their labels and types.
@@ -246,6 +260,7 @@ describe('genea-door and genea-api in the editor (real browser)', function () {
     const text = await warning.innerText();
     assert.match(text, /No key \(genea-api\)/);
     assert.match(text, /genea door: lock d1 \(genea-door\)/);
+    assert.match(text, /\(genea-doors\)/);
     await warning.getByRole('button', { name: 'Cancel' }).click();
     await warning.waitFor({ state: 'detached' });
   });

@@ -18,8 +18,10 @@
         type: 'genea-api',
         required: true,
         validate: function (value: string, opt) {
-          const valid = value !== '' && value !== '_ADD_';
-          return valid || (opt ? this._('genea-doors.validation.api') : false);
+          if (value === '' || value === '_ADD_') return opt ? this._('genea-doors.validation.api') : false;
+          // A config node without a key is invalid (see genea-api): so is every node listing through it.
+          const valid = (RED.nodes.node(value) as { valid?: boolean } | null)?.valid !== false;
+          return valid || (opt ? this._('genea-doors.validation.apiNoKey') : false);
         },
       },
       refreshMinutes: {
