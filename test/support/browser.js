@@ -9,12 +9,20 @@ const { chromium } = require('playwright-core');
 const CHROMIUM = '/usr/bin/chromium';
 const screenshotDir = process.env.GENEA_SCREENSHOTS ? path.resolve(process.env.GENEA_SCREENSHOTS) : null;
 
-/** Launches Chromium, installing Debian's when it is missing (scripts/ensure-chromium.sh). */
+/** Launches Chromium, installing Debian's when it is missing (scripts/ensure-debian-packages.sh). */
 async function launchBrowser() {
   try {
-    execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
+    execFileSync(
+      'bash',
+      [path.join(__dirname, '..', '..', 'scripts', 'ensure-debian-packages.sh'), `chromium:${CHROMIUM}`],
+      {
+        stdio: 'inherit',
+      },
+    );
   } catch {
-    throw new Error(`The browser test needs Chromium at ${CHROMIUM}; scripts/ensure-chromium.sh could not provide it.`);
+    throw new Error(
+      `The browser test needs Chromium at ${CHROMIUM}; scripts/ensure-debian-packages.sh could not provide it.`,
+    );
   }
   if (screenshotDir) fs.mkdirSync(screenshotDir, { recursive: true });
   return chromium.launch({

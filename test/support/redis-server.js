@@ -1,5 +1,5 @@
 'use strict';
-// A real Redis for the shared-state tests: Debian's redis-server (scripts/ensure-redis.sh installs it) on a free
+// A real Redis for the shared-state tests: Debian's redis-server (scripts/ensure-debian-packages.sh installs it) on a free
 // loopback port, with a password, keeping nothing on disk. kill() stops it the hard way (a crash), restart()
 // brings it back on the same port, stop() ends it for good; a test file calls stop() in its after hook, and
 // any server still running when the test process exits is killed with it.
@@ -24,7 +24,9 @@ class RedisServer {
    */
   static async start(options = {}) {
     if (!fs.existsSync(REDIS_SERVER)) {
-      throw new Error(`${REDIS_SERVER} is missing: run scripts/ensure-redis.sh (as root) first`);
+      throw new Error(
+        `${REDIS_SERVER} is missing: run scripts/ensure-debian-packages.sh redis-server:${REDIS_SERVER} (as root) first`,
+      );
     }
     const server = new RedisServer(await freePort(), options.password ?? randomBytes(12).toString('hex'));
     server.users = options.users ?? [];
