@@ -27,7 +27,7 @@ const OPTIONS = {
   sizeConnections: { value: 4, help: 'concurrency for the body-size series' },
   sizeDuration: { value: 5, help: 'seconds per body size' },
   windowEvents: { value: 150000, help: 'distinct events A has accepted when its memory is last measured' },
-  profile: { value: '', help: 'directory for a --cpu-prof profile of Node-RED A (off when empty)' },
+  profile: { value: '', help: 'directory for --cpu-prof profiles of Node-RED A, D and R (off when empty)' },
   maxMinutes: { value: 8, help: 'hard limit for the whole run' },
 };
 
@@ -181,6 +181,7 @@ async function main() {
   }
 
   const env = { GENEA_SECRET: SECRET };
+  const profileDir = (name) => (options.profile ? path.join(options.profile, name) : undefined);
   console.error('bench: starting A (Node-RED + genea-webhook-in), B (Node-RED + core http in), C (bare node http)');
   console.error('bench: and D (Node-RED, core http in → http response), R (A with Redis, on a local redis-server)');
   const redis = await RedisServer.start();
@@ -189,12 +190,23 @@ async function main() {
       flow: receiverFlow(SECRET, PATHS.A),
       readyPath: PATHS.A,
       env,
-      cpuProfDir: options.profile,
+      cpuProfDir: profileDir('A'),
     }),
     servers.startNodeRed('B', { flow: coreFlow(PATHS.B), readyPath: PATHS.B, env }),
     servers.startBareServer('C', { env }),
-    servers.startNodeRed('D', { flow: floorFlow(PATHS.D), readyPath: PATHS.D, readyStatus: 200, env }),
-    servers.startNodeRed('R', { flow: sharedReceiverFlow(SECRET, PATHS.R, redis), readyPath: PATHS.R, env }),
+    servers.startNodeRed('D', {
+      flow: floorFlow(PATHS.D),
+      readyPath: PATHS.D,
+      readyStatus: 200,
+      env,
+      cpuProfDir: profileDir('D'),
+    }),
+    servers.startNodeRed('R', {
+      flow: sharedReceiverFlow(SECRET, PATHS.R, redis),
+      readyPath: PATHS.R,
+      env,
+      cpuProfDir: profileDir('R'),
+    }),
   ]);
   const all = [a, b, c, d, r];
   const baselineHeap = await servers.heapUsedAfterGc(a);
@@ -373,9 +385,13 @@ async function main() {
   await Promise.all(all.map(servers.stop));
   await redis.stop();
   if (options.profile) {
-    const skip = Math.floor((loadStartedAt - a.startedAt) / 1000);
-    console.error(`bench: CPU profile of A in ${options.profile}; load began ${skip} s after A started. Summary:`);
-    console.error(`  node bench/profile-summary.js ${options.profile}/<file>.cpuprofile 30 ${skip}`);
+    for (const server of [a, d, r]) {
+      const skip = Math.floor((loadStartedAt - server.startedAt) / 1000);
+      console.error(
+        `bench: CPU profile of ${server.name} in ${profileDir(server.name)}; load began ${skip} s after it started.`,
+      );
+      console.error(`  node bench/profile-summary.js ${profileDir(server.name)}/<file>.cpuprofile 30 ${skip}`);
+    }
   }
 }
 

@@ -28,11 +28,33 @@ describe('MemoryClaimStore', function () {
     assert.notEqual(shrunk.claimNow('b', 5 * 60_000), null, 'a window shrunk to 5 minutes has let it go');
   });
 
-  it('gives every claim its own unguessable token', function () {
+  it('gives every claim its own token', function () {
     const store = new MemoryClaimStore();
     const tokens = new Set(['a', 'b', 'c'].map((key) => store.claimNow(key, 60_000)));
     assert.equal(tokens.size, 3);
     assert.notEqual(newClaimToken(), newClaimToken());
+  });
+
+  it("never gives two processes' claims the same token", function () {
+    // A fresh instance of the module stands for another replica, which counts its claims from one as well.
+    const file = require.resolve('../../nodes/lib/claim-store');
+    const cached = require.cache[file];
+    delete require.cache[file];
+    try {
+      const other = require(file);
+      const ours = new Set(Array.from({ length: 50 }, () => newClaimToken()));
+      const theirs = Array.from({ length: 50 }, () => other.newClaimToken());
+      assert.ok(
+        theirs.every((token) => !ours.has(token)),
+        'no token of the other process is one of ours',
+      );
+      assert.ok(
+        theirs.every((token) => token.length >= 18),
+        'each carries a random part of 16 characters',
+      );
+    } finally {
+      require.cache[file] = cached;
+    }
   });
 
   it('releases a claim only with its own token', async function () {
