@@ -66,6 +66,37 @@ async function sentinel(agent, out) {
   assert.equal(out.pop().payload.uuid, event.uuid, 'the sentinel came last');
 }
 
+/** A second receiver, on /genea-sentinel, whose status redraw serves as a sentinel (see `afterStatusRedraws`). */
+const sentinelReceiver = {
+  id: 'rx-sentinel',
+  type: 'genea-webhook-in',
+  config: 'cfg-sentinel',
+  url: '/genea-sentinel',
+  wires: [[], []],
+};
+const sentinelConfig = { id: 'cfg-sentinel', type: 'genea-config', name: 'sentinel' };
+
+/** The statuses node `id` has shown (the helper's spy on `status` records every node's). */
+function statusesOf(id) {
+  const node = helper.getNode(id);
+  return node.status
+    .getCalls()
+    .filter((call) => call.thisValue === node)
+    .map((call) => call.args[0]);
+}
+
+/**
+ * Resolves once every status redraw scheduled so far has run: a delivery to the sentinel receiver schedules its
+ * redraw after those, with the same delay, and Node.js runs timers of one delay in the order they were set.
+ */
+async function afterStatusRedraws(agent) {
+  const before = statusesOf('rx-sentinel').length;
+  const body = JSON.stringify(fresh(events.granted));
+  const res = await post(agent, body, { path: '/genea-sentinel' });
+  assert.equal(res.status, 200, 'the sentinel receiver accepts');
+  await until(() => statusesOf('rx-sentinel').length > before, "the sentinel receiver's redraw");
+}
+
 describe('genea-webhook-in (node)', function () {
   before(() => helper.startServer());
   after(() => helper.stopServer());
@@ -477,9 +508,11 @@ describe('genea-webhook-in (node)', function () {
     });
 
     it('fails closed on an invalid entry: red status, an error naming it, 503 to every request', async function () {
-      const agent = await load(allowed('34.205.175.141, 10.0.0.0/40'), credentials);
-      const rx = helper.getNode('rx');
-      assert.deepEqual(rx.status.lastCall.args[0], {
+      const agent = await load([...allowed('34.205.175.141, 10.0.0.0/40'), sentinelConfig, sentinelReceiver], {
+        ...credentials,
+        'cfg-sentinel': { secret: SECRET },
+      });
+      assert.deepEqual(statusesOf('rx').at(-1), {
         fill: 'red',
         shape: 'ring',
         text: 'genea-webhook-in.status.bad-allow-list',
@@ -493,8 +526,9 @@ describe('genea-webhook-in (node)', function () {
         [503, 'Receiver misconfigured: invalid source allow-list (see the Node-RED log)'],
       );
       assert.equal((await agent.get('/genea')).status, 503);
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      assert.equal(rx.status.lastCall.args[0].fill, 'red', 'rejections do not paint over the error');
+      const drawn = statusesOf('rx').length;
+      await afterStatusRedraws(agent);
+      assert.equal(statusesOf('rx').length, drawn, 'rejections do not paint over the error');
       assert.equal(out.length, 0);
     });
   });
@@ -676,9 +710,11 @@ describe('genea-webhook-in (node)', function () {
       ['no config node', {}, ''],
     ]) {
       it(`says "no secret" from the start with ${what}, and a warning says where to set it`, async function () {
-        const agent = await load(flow({ config }), creds);
-        const spy = helper.getNode('rx').status;
-        assert.deepEqual(spy.lastCall.args[0], {
+        const agent = await load([...flow({ config }), sentinelConfig, sentinelReceiver], {
+          ...creds,
+          'cfg-sentinel': { secret: SECRET },
+        });
+        assert.deepEqual(statusesOf('rx').at(-1), {
           fill: 'red',
           shape: 'ring',
           text: 'genea-webhook-in.status.no-secret',
@@ -686,8 +722,10 @@ describe('genea-webhook-in (node)', function () {
         const warnings = logged('rx', WARN).map((entry) => String(entry.msg));
         assert.match(warnings[0], config ? /errors\.no-secret/ : /errors\.no-config/);
         assert.equal((await post(agent, JSON.stringify(fresh(events.granted)))).status, 503);
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        assert.equal(spy.lastCall.args[0].text, 'genea-webhook-in.status.no-secret', 'still no secret');
+        const drawn = statusesOf('rx').length;
+        await afterStatusRedraws(agent);
+        assert.ok(statusesOf('rx').length > drawn, 'the rejection was drawn');
+        assert.equal(statusesOf('rx').at(-1).text, 'genea-webhook-in.status.no-secret', 'still no secret');
       });
     }
 
