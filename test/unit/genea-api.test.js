@@ -3,6 +3,7 @@
 // URLs, verification, paging, answers and errors, retries (never of a quick grant) and the order per door.
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const https = require('node:https');
 const net = require('node:net');
 const {
   GeneaApiClient,
@@ -366,6 +367,61 @@ describe('Genea API client', function () {
       assert.equal(err.kind, 'unreachable');
       assert.match(err.message, /^cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
       assert.equal(err.mayHaveArrived, false);
+    });
+
+    it('an answer larger than 8 MiB: not read on, the connection dropped (the command may have arrived)', async function () {
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, body: 'x'.repeat(8 * 1024 * 1024 + 1) });
+      const err = await failure(client.command('d1', 'quick_unlock'));
+      assert.deepEqual([err.kind, err.mayHaveArrived], ['unreachable', true]);
+      assert.match(err.message, /^connection to 127\.0\.0\.1:\d+ lost \(answer too large\)$/);
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 200, body: 'x'.repeat(8 * 1024 * 1024) });
+      const done = await client.command('d1', 'quick_unlock');
+      assert.equal(done.message, null, 'an answer of exactly 8 MiB is read (it is no JSON: nothing known)');
+    });
+
+    it('HTTPS: a certificate nobody vouches for is refused before anything is sent', async function () {
+      const { selfSignedCertificate } = require('../support/openssl');
+      const arrived = [];
+      const server = https.createServer(selfSignedCertificate(), (req, res) => {
+        arrived.push(req.url);
+        res.end('{}');
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const untrusted = new GeneaApiClient({ baseUrl: `https://127.0.0.1:${server.address().port}`, apiKey: KEY });
+        const err = await failure(untrusted.command('d1', 'quick_unlock'));
+        assert.equal(err.kind, 'unreachable');
+        assert.match(
+          err.message,
+          /^cannot reach 127\.0\.0\.1:\d+ \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)$/,
+        );
+        assert.equal(err.mayHaveArrived, false, 'no TLS session, so the command cannot have arrived');
+        assert.deepEqual(arrived, []);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('HTTPS: a timeout before the TLS handshake is over says the request has not arrived', async function () {
+      // A TCP server that accepts and never answers the TLS hello: connected, but no secure session.
+      const silent = net.createServer(() => {});
+      const sockets = new Set();
+      silent.on('connection', (socket) => sockets.add(socket));
+      await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const hanging = new GeneaApiClient({
+          baseUrl: `https://127.0.0.1:${silent.address().port}`,
+          apiKey: KEY,
+          timeoutMs: 100,
+        });
+        const err = await failure(hanging.verify());
+        assert.deepEqual([err.kind, err.mayHaveArrived], ['timeout', false]);
+        assert.match(err.message, /no answer within 0\.1 s/);
+        assert.equal(sockets.size, 2, 'connected twice: a verification is tried again once');
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
     });
 
     it('never carries the key, even when Genea’s reason echoes it', async function () {
