@@ -109,6 +109,49 @@ describe('source allow-list', function () {
     }
   });
 
+  it('agrees with node:net on spellings random text rarely makes', function () {
+    for (const text of [
+      '1::2::3', // two "::"
+      '1:2:3::4:5:6::7:8', // two "::" and eight groups
+      '1:2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:7', // seven groups without "::"
+      '1::2:3:4:5:6:7:8', // eight groups and "::"
+      '1::3:4:5:6:7:8',
+      '1.2.3.4::',
+      '1.2.3.4:1::',
+      '::1.2.3.4:5',
+      '::ffff:1.2.3.256',
+      'fe80::1%eth0%1',
+      'fe80::1%',
+      '1:2:3:4:5:6:7:1.2.3.4',
+    ]) {
+      assert.equal(isIPv6(text), net.isIPv6(text), text);
+    }
+  });
+
+  it('reads addresses as sockets give them: spaces around, a zone index, an embedded IPv4 tail', function () {
+    const list = allowList('fe80::1, 2001:db8::/64, ::ffff:10.0.0.0/104');
+    assert.equal(list.allows(' fe80::1 '), true, 'spaces around');
+    assert.equal(list.allows('fe80::1%eth0'), true, 'a zone index names no other address');
+    assert.equal(list.allows('fe80::2%eth0'), false);
+    assert.equal(list.allows('2001:db8::5'), true);
+    assert.equal(list.allows('2001:db8:0:1::5'), false);
+    assert.equal(list.allows('2001:db8::ffff:1.2.3.4'), true, 'an IPv4 tail is the last two groups');
+    assert.equal(list.allows('2001:db8:0:1:0:0:1.2.3.4'), false);
+    assert.equal(list.allows('10.200.3.4'), true, 'an IPv4-mapped range holds IPv4 addresses');
+    assert.equal(list.allows('11.0.0.1'), false);
+    assert.equal(list.allows('1:2:3:4:5:6:7:8'), false, 'eight groups, no "::"');
+    assert.equal(allowList('1:2:3:4:5:6:7:8').allows('1:2:3:4:5:6:7:8'), true);
+    assert.equal(allowList('1:2:3:4:5:6:7:8').allows('1:2:3:4:5:6:7:9'), false);
+  });
+
+  it('refuses a prefix that is not 0-3 plain digits', function () {
+    for (const entry of ['10.0.0.0/+8', '10.0.0.0/8x', '10.0.0.0/0x8', '10.0.0.0/1e1', '10.0.0.0/', '10.0.0.0/0008']) {
+      assert.equal(SourceAllowList.parse(entry).list, null, entry);
+    }
+    assert.notEqual(SourceAllowList.parse('10.0.0.0/08').list, null, 'a leading zero in three digits is fine');
+  });
+
   it('never throws on any text, and either parses or names an error', function () {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => {
@@ -181,6 +224,28 @@ describe('client address', function () {
     assert.equal(clientAddress('10.0.0.1', '34.205.175.141:4431', 1), GENEA);
     assert.equal(clientAddress('10.0.0.1', '[2001:db8::7]:4431', 1), '2001:db8::7');
     assert.equal(clientAddress('10.0.0.1', '2001:db8::7', 1), '2001:db8::7');
+  });
+
+  it('reads each X-Forwarded-For element only as a whole address, with or without a port', function () {
+    assert.equal(clientAddress('10.0.0.1', '[2001:db8::7]', 1), '2001:db8::7', 'brackets without a port');
+    assert.equal(clientAddress('10.0.0.1', ' 34.205.175.141:80 ', 1), GENEA);
+    for (const element of [
+      'x[2001:db8::7]:1',
+      '[2001:db8::7]:1x',
+      '[2001:db8::7]:',
+      '[34.205.175.141]',
+      'x34.205.175.141:80',
+      '34.205.175.141:80x',
+      '34.205.175.141:',
+    ]) {
+      assert.equal(clientAddress('10.0.0.1', element, 1), null, element);
+    }
+  });
+
+  it('counts only the elements there are: empty ones between commas are no hops', function () {
+    assert.equal(clientAddress('10.0.0.1', `${GENEA}, ,10.0.0.2,`, 2), GENEA);
+    assert.equal(clientAddress('10.0.0.1', [`${GENEA}`, ' ', '10.0.0.2'], 2), GENEA);
+    assert.equal(clientAddress('10.0.0.1', ['6.6.6.6', `${GENEA},10.0.0.2`], 2), GENEA, 'header lines joined');
   });
 
   it('is unknown when the proxies the setting describes did not add their elements', function () {
