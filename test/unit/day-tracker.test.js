@@ -21,6 +21,10 @@ describe('day tracking', function () {
       assert.equal(localDay(at('2026-06-30T22:30:00Z'), 'Europe/Berlin'), '2026-07-01'); // summer time, UTC+2
     });
 
+    it('takes a zone name with spaces around it as that zone', function () {
+      assert.equal(localDay(at('2026-11-29T23:30:00Z'), ' Europe/Berlin '), '2026-11-30');
+    });
+
     it("falls back to the server's zone for a missing or unknown zone, without throwing", function () {
       const instant = at('2026-11-29T12:00:00Z');
       const server = localDay(instant);
@@ -49,6 +53,8 @@ describe('day tracking', function () {
         assert.equal(eventInstant(time, arrival), arrival, String(time));
       }
       assert.equal(eventInstant('2026-12-01T11:00:00Z', arrival), at('2026-12-01T11:00:00Z'));
+      assert.equal(eventInstant('2026-12-01T12:00:00Z', arrival), at('2026-12-01T12:00:00Z'), 'exactly a day ahead');
+      assert.equal(eventInstant('2026-12-01T12:00:00.001Z', arrival), arrival, 'a millisecond more');
     });
   });
 
@@ -65,6 +71,22 @@ describe('day tracking', function () {
       );
       assert.notEqual(firstOfDayKey(summary({ uuid: 'l1' }), false), firstOfDayKey(summary({ uuid: 'l2' }), false));
     });
+    it('keeps the spelling of the keys that restored memory was saved with', function () {
+      assert.equal(firstOfDayKey(summary({ uuid: 'L1', name: 'HQ' }), false), '["uuid:L1"]');
+      assert.equal(firstOfDayKey(summary({ uuid: null, name: ' HQ ' }), false), '["name:hq"]');
+      assert.equal(firstOfDayKey(summary({ uuid: 'l1' }, { uuid: null, name: 'Bea' }), true), '["uuid:l1","name:bea"]');
+      assert.equal(firstOfDayKey(summary(undefined), false), '[""]');
+    });
+
+    it('takes an empty uuid or name as missing, and anything but an object as no location', function () {
+      const byName = firstOfDayKey(summary({ name: 'HQ' }), false);
+      assert.equal(firstOfDayKey(summary({ uuid: '', name: 'HQ' }), false), byName);
+      const none = firstOfDayKey(summary(undefined), false);
+      for (const location of [null, 'junk', 7, {}, { uuid: '', name: '' }, { uuid: 5, name: ['HQ'] }]) {
+        assert.equal(firstOfDayKey(summary(location), false), none, JSON.stringify(location));
+      }
+    });
+
     it('adds the user in per-user mode; events without either share one key', function () {
       const aaron = { uuid: 'u1', name: 'Aaron' };
       const bea = { uuid: 'u2', name: 'Bea' };
@@ -105,6 +127,23 @@ describe('day tracking', function () {
       assert.deepEqual(Object.keys(tracker.toJSON().firsts).sort(), ['a', 'c', 'd']);
     });
 
+    it('a first of a later day counts as the newest claim for the cap', function () {
+      const tracker = new DayTracker(undefined, 2);
+      tracker.claim('a', '2026-11-29');
+      tracker.claim('b', '2026-11-29');
+      tracker.claim('a', '2026-11-30');
+      tracker.claim('c', '2026-11-30');
+      assert.deepEqual(Object.keys(tracker.toJSON().firsts), ['a', 'c'], 'b, the oldest claim, went');
+    });
+
+    it('an event of an earlier day never moves the memory back', function () {
+      const tracker = new DayTracker();
+      tracker.claim('a', '2026-11-30');
+      assert.equal(tracker.claim('b', '2026-11-29'), 'first', 'a late first of a day still covered');
+      assert.equal(tracker.toJSON().latest, '2026-11-30');
+      assert.equal(tracker.claim('c', '2026-11-27'), 'older-day');
+    });
+
     it('holds at most maxKeys keys, dropping the oldest claims', function () {
       const tracker = new DayTracker(undefined, 3);
       for (const key of ['a', 'b', 'c', 'd']) tracker.claim(key, '2026-11-30');
@@ -117,7 +156,15 @@ describe('day tracking', function () {
       const restored = new DayTracker(JSON.parse(JSON.stringify(tracker)));
       assert.equal(restored.claim('hq', '2026-11-30'), 'repeat');
       assert.equal(restored.claim('annex', '2026-11-30'), 'first');
-      for (const junk of [null, 'x', 42, [], { firsts: 'x' }, { latest: 'soon', firsts: { hq: 'tuesday', ok: 7 } }]) {
+      for (const junk of [
+        null,
+        'x',
+        42,
+        [],
+        { firsts: 'x' },
+        { firsts: null },
+        { latest: 'soon', firsts: { hq: 'tuesday', ok: 7 } },
+      ]) {
         const tracker = new DayTracker(junk);
         assert.equal(tracker.size, 0);
         assert.equal(tracker.claim('hq', '2026-11-30'), 'first');
