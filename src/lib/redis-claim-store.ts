@@ -15,6 +15,9 @@ const CONNECT_TIMEOUT_MS = 2000;
 /** Reconnects back off from 100 ms to this, so a restarted Redis is found again within seconds. */
 const MAX_RECONNECT_DELAY_MS = 2000;
 
+/** Claims whose answer was lost, kept for release at most: beyond this the oldest are left to expire. */
+const MAX_ORPHANED_CLAIMS = 10_000;
+
 /** Deletes KEYS[1] only while its value is ARGV[1]: another replica's claim is never deleted. */
 const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
@@ -82,11 +85,17 @@ export class RedisConnection {
   private state: ConnectionState = CONNECTING;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
   private releaseSha: string | null = null;
+  /** Claims that may have been made though their answer was lost: key → its token and when it expires anyway. */
+  private readonly orphans = new Map<string, { token: string; expiresAt: number }>();
+  private releasingOrphans = false;
 
   constructor(private readonly options: RedisConnectionOptions) {
     const Client = ioredis();
     this.client = new Client(clientOptions(options));
-    this.client.on('ready', () => this.setState({ ready: true }));
+    this.client.on('ready', () => {
+      this.setState({ ready: true });
+      void this.releaseOrphans();
+    });
     this.client.on('error', (err: unknown) => {
       // A late error of a connection already replaced by a ready one says nothing about now.
       if (this.client.status !== 'ready') this.setState({ ready: false, reason: this.reason(err) });
@@ -121,6 +130,7 @@ export class RedisConnection {
     try {
       const answer = await command(this.client);
       if (!this.state.ready) this.setState({ ready: true });
+      if (this.orphans.size > 0) void this.releaseOrphans();
       return answer;
     } catch (err) {
       throw new SharedStateUnavailableError(this.reason(err));
@@ -144,6 +154,37 @@ export class RedisConnection {
   }
 
   /**
+   * Releases the claim `key` (its `token`, for `ttlMs`) whose SET failed: Redis may have carried it out and only
+   * the answer was lost (a timeout, a dropped connection). Left alone, it would make Genea's retry of an event
+   * nobody emitted look like a copy. Tried now, and again whenever Redis answers, until the claim has expired.
+   */
+  releaseOrphan(key: string, token: string, ttlMs: number): void {
+    this.orphans.delete(key);
+    this.orphans.set(key, { token, expiresAt: Date.now() + ttlMs });
+    if (this.orphans.size > MAX_ORPHANED_CLAIMS) this.orphans.delete(this.orphans.keys().next().value as string);
+    void this.releaseOrphans();
+  }
+
+  private async releaseOrphans(): Promise<void> {
+    if (this.releasingOrphans || this.client.status !== 'ready') return;
+    this.releasingOrphans = true;
+    try {
+      for (const [key, orphan] of this.orphans) {
+        if (orphan.expiresAt > Date.now()) {
+          try {
+            await this.releaseScript(key, orphan.token);
+          } catch {
+            return; // Redis does not answer yet: the next answer or reconnection tries again.
+          }
+        }
+        if (this.orphans.get(key) === orphan) this.orphans.delete(key);
+      }
+    } finally {
+      this.releasingOrphans = false;
+    }
+  }
+
+  /**
    * Waits, at most one command timeout, for the first connection of a node just deployed, so that its first
    * deliveries are not refused while it connects. Once a connection has failed, commands reject at once.
    */
@@ -161,6 +202,7 @@ export class RedisConnection {
 
   close(): void {
     this.listeners.clear();
+    this.orphans.clear();
     this.client.disconnect();
   }
 
@@ -188,8 +230,13 @@ export class RedisClaimStore implements ClaimStore {
     // PX needs a positive whole number of milliseconds; a window of 0 claims nothing, as in memory.
     if (ttlMs <= 0) return token;
     const px = Math.max(1, Math.ceil(ttlMs));
-    const answer = await this.connection.run((client) => client.set(this.keyPrefix + key, token, 'PX', px, 'NX'));
-    return answer === 'OK' ? token : null;
+    try {
+      const answer = await this.connection.run((client) => client.set(this.keyPrefix + key, token, 'PX', px, 'NX'));
+      return answer === 'OK' ? token : null;
+    } catch (err) {
+      this.connection.releaseOrphan(this.keyPrefix + key, token, px);
+      throw err;
+    }
   }
 
   release(key: string, token: string): Promise<void> {

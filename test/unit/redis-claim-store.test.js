@@ -153,6 +153,47 @@ describe('RedisClaimStore (real redis-server)', function () {
     assert.notEqual(await store.claim('answered', 60_000), null);
   });
 
+  it('frees a claim whose answer was lost, so that Genea’s retry of the event can claim it', async function () {
+    const connection = await connect({ commandTimeoutMs: 300 });
+    const store = connection.store('genea:test-lost:');
+    const other = (await connect()).client;
+    redis.pause();
+    try {
+      // The SET waits in the paused server's socket: the claim fails, though Redis will carry it out.
+      await assert.rejects(store.claim('lost', 60_000), /timed out/i);
+    } finally {
+      redis.resume();
+    }
+    const deadline = Date.now() + 5_000;
+    while ((await other.exists('genea:test-lost:lost')) === 1) {
+      assert.ok(Date.now() < deadline, 'the claim that was made after all is still there after 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(typeof (await store.claim('lost', 60_000)), 'string', 'the retry claims the event');
+    assert.equal(await other.exists('genea:test-lost:lost'), 1);
+  });
+
+  it('frees such a claim only while it is its own: a later claim of another replica stays', async function () {
+    const connection = await connect({ commandTimeoutMs: 300 });
+    const store = connection.store('genea:test-lost2:');
+    const other = await connect();
+    redis.pause();
+    try {
+      await assert.rejects(store.claim('taken', 60_000), /timed out/i);
+    } finally {
+      redis.resume();
+    }
+    // Whatever this replica's SET did, the other replica claims the key once it is free and keeps it.
+    let token = null;
+    const deadline = Date.now() + 5_000;
+    while (token === null) {
+      assert.ok(Date.now() < deadline, 'the key never became free');
+      token = await other.store('genea:test-lost2:').claim('taken', 60_000);
+    }
+    await store.claim('sentinel', 60_000); // an answered command: any release still due has run before it
+    assert.equal(await other.client.get('genea:test-lost2:taken'), token);
+  });
+
   it('reports a wrong password as the reason, never the password itself', async function () {
     const wrong = 'wrong-password-4711';
     const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: wrong });
