@@ -53,6 +53,24 @@ describe('delivery pipeline', function () {
     assert.notEqual(duplicateKey({}, Buffer.from('a')), duplicateKey({}, Buffer.from('b')));
   });
 
+  it('tells apart events of one uuid that differ in type, action or time (each of them is another event)', function () {
+    const body = Buffer.from('{}');
+    const event = {
+      uuid: 'u-1',
+      event_type: 'DOOR',
+      event_action: 'SEQUR_DOOR_POSITION_SENSOR_ALARM',
+      event_time: 't1',
+    };
+    const keys = [
+      event,
+      { ...event, event_type: 'ACCESS' },
+      { ...event, event_action: 'SEQUR_DOOR_POSITION_SENSOR_SECURE' },
+      { ...event, event_time: 't2' },
+    ].map((variant) => duplicateKey(variant, body));
+    assert.equal(new Set(keys).size, 4);
+    assert.equal(duplicateKey({ ...event }, Buffer.from('other bytes')), keys[0], 'the same event in other bytes');
+  });
+
   it('recognises JSON content types', function () {
     for (const type of [
       'application/json',
@@ -72,6 +90,7 @@ describe('delivery pipeline', function () {
     for (const start of [
       [0xef, 0x20, 0xbf],
       [0xef, 0xbb, 0x20],
+      [0x20, 0xbb, 0xbf],
     ]) {
       const body = Buffer.concat([Buffer.from(start), json]);
       const verdict = processDelivery(body, signBody(body, 'k'), ['k']);
