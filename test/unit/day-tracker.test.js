@@ -7,6 +7,7 @@ const {
   firstOfDayKey,
   isValidTimeZone,
   pickTimeZone,
+  firstOfDayClaim,
 } = require('../../nodes/lib/day-tracker');
 
 const at = (iso) => Date.parse(iso);
@@ -99,6 +100,23 @@ describe('day tracking', function () {
         firstOfDayKey(summary({ uuid: 'l1' }, bea), false),
       );
       assert.equal(firstOfDayKey(summary(undefined, undefined), true), firstOfDayKey(summary('junk', 7), true));
+    });
+  });
+
+  describe('firstOfDayClaim (the shared first-of-day decision)', function () {
+    const DAY = 24 * 60 * 60 * 1000;
+    it('names the memory key and the day, and lives as long as the memory keeps that day', function () {
+      const arrival = at('2026-11-30T12:00:00Z');
+      assert.deepEqual(firstOfDayClaim('["uuid:l1"]', '2026-11-30', arrival, arrival), {
+        key: '["uuid:l1"]:2026-11-30',
+        ttlMs: 3 * DAY,
+      });
+      assert.equal(firstOfDayClaim('k', '2026-11-29', arrival - 5 * DAY, arrival).ttlMs, 3 * DAY, 'a late event');
+    });
+
+    it('lives longer by as much as an event is ahead of the server clock', function () {
+      const arrival = at('2026-11-30T12:00:00Z');
+      assert.equal(firstOfDayClaim('k', '2026-11-30', arrival + 60 * 60_000, arrival).ttlMs, 3 * DAY + 60 * 60_000);
     });
   });
 

@@ -277,7 +277,8 @@ describe('Genea API client', function () {
 
     it('sends nothing for a door id that is not one', async function () {
       for (const bad of ['', '../customer', 'a b', 'd1/lock', 42]) {
-        await failure(client.command(bad, 'lock'));
+        const err = await failure(client.command(bad, 'lock'));
+        assert.deepEqual([err.name, err.message], ['TypeError', 'not a door uuid'], String(bad));
       }
       assert.equal(api.requests.length, 0);
     });
@@ -327,6 +328,44 @@ describe('Genea API client', function () {
       assert.equal(geneaReason({ error: 'plain' }), 'plain');
       assert.equal(geneaReason({ error: { code: 7 } }), null);
       assert.equal(geneaReason('text'), null);
+      assert.equal(geneaReason({ meta: { message: '  m  ' } }), 'm', 'trimmed');
+      assert.equal(geneaReason({ meta: { message: '   ' }, error: 'e' }), 'e', 'blank is none');
+    });
+
+    it('names itself in logs, and has no reason when none was given', async function () {
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { hangUp: true });
+      const err = await failure(client.command('d1', 'quick_unlock'));
+      assert.ok(err instanceof GeneaApiError);
+      assert.match(String(err), /^GeneaApiError: connection to 127\.0\.0\.1:\d+ lost/);
+      assert.deepEqual([err.reason, err.status, err.retryAfter, err.inVerification], ['', null, null, false]);
+    });
+
+    it('a 300 (or any other non-2xx) is no success; an answer without a reason reads as its bare status', async function () {
+      api.answerNext('PUT /v2/door/d1/lock', { status: 300, body: 'x', headers: { 'Content-Length': '1' } });
+      let err = await failure(client.command('d1', 'lock'));
+      assert.deepEqual([err.kind, err.status], ['http', 300]);
+      api.answerNext('PUT /v2/door/d1/quick_unlock', { status: 418, body: {} });
+      err = await failure(client.command('d1', 'quick_unlock'));
+      assert.equal(err.kind, 'http');
+      assert.equal(err.message, "418 I'm a Teapot");
+      // A status line without a reason phrase, and no reason in the body: the bare status.
+      const bare = net.createServer((socket) =>
+        socket.once('data', () => socket.end('HTTP/1.1 400 \r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}')),
+      );
+      await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
+      try {
+        const terse = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${bare.address().port}`, apiKey: KEY });
+        err = await failure(terse.verify());
+        assert.deepEqual([err.kind, err.message, err.reason], ['http', '400', '']);
+      } finally {
+        await new Promise((resolve) => bare.close(resolve));
+      }
+    });
+
+    it('trims the API key as it is pasted', async function () {
+      const pasted = new GeneaApiClient({ baseUrl: api.url, apiKey: `  ${KEY}\n` });
+      assert.equal((await pasted.verify()).customerUuid, CUSTOMER);
+      assert.equal(api.requests.at(-1).authorization, `Bearer ${KEY}`);
     });
 
     it('429 names Retry-After and is not retried', async function () {
@@ -604,6 +643,22 @@ describe('Genea API client', function () {
       gates.shift()();
       assert.equal(await fresh, 'result 4');
       assert.equal(await shared.get(), 'result 4', 'and kept for the next caller');
+    });
+
+    it('SerialQueue: a task queued after an earlier one finished still waits for the one running', async function () {
+      const queue = new SerialQueue();
+      const order = [];
+      let releaseB;
+      const a = queue.run('k', async () => order.push('a'));
+      const b = queue.run('k', () => new Promise((resolve) => (releaseB = () => resolve(order.push('b')))));
+      await a;
+      await new Promise((resolve) => setImmediate(resolve)); // a's bookkeeping has run
+      const c = queue.run('k', async () => order.push('c'));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(order, ['a'], 'c waits while b runs');
+      releaseB();
+      await Promise.all([b, c]);
+      assert.deepEqual(order, ['a', 'b', 'c']);
     });
 
     it('SerialQueue forgets a key once its tasks are done', async function () {
