@@ -65,6 +65,9 @@ function clientOptions(options: RedisConnectionOptions): RedisOptions {
     commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     // No offline queue: while the connection is down a command fails at once instead of piling up.
     enableOfflineQueue: false,
+    // Claims made in one turn of the event loop go out in one write: under load the write per command cost
+    // more CPU than the rest of a claim (BENCHMARKS.md). Each command keeps its own answer and timeout.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt: number) => Math.min(100 * 2 ** (attempt - 1), MAX_RECONNECT_DELAY_MS),
   };
