@@ -28,6 +28,7 @@ export interface PracticeRequest {
   path: string;
   query: Record<string, string>;
   authorization: string | undefined;
+  accept: string | undefined;
   contentType: string | undefined;
   /** The parsed JSON body, the text when it is not JSON, undefined when empty. */
   body: unknown;
@@ -424,6 +425,7 @@ export class PracticeGenea {
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         authorization: req.headers.authorization,
+        accept: req.headers.accept,
         contentType: req.headers['content-type'],
         body,
         at: Date.now(),

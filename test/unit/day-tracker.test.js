@@ -181,6 +181,7 @@ describe('day tracking', function () {
         [],
         { firsts: 'x' },
         { firsts: null },
+        { firsts: { hq: ['2026-11-30'] } },
         { latest: 'soon', firsts: { hq: 'tuesday', ok: 7 } },
       ]) {
         const tracker = new DayTracker(junk);

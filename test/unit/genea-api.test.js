@@ -160,6 +160,7 @@ describe('Genea API client', function () {
       assert.equal(request.path, '/v2/api_key/verify');
       assert.equal(request.authorization, `Bearer ${KEY}`);
       assert.equal(request.contentType, 'application/json');
+      assert.equal(request.accept, 'application/json');
       assert.deepEqual(request.body, { api_key: KEY });
       await client.listLocations();
       await client.command('d1', 'lock');
@@ -330,6 +331,38 @@ describe('Genea API client', function () {
       assert.equal(geneaReason('text'), null);
       assert.equal(geneaReason({ meta: { message: '  m  ' } }), 'm', 'trimmed');
       assert.equal(geneaReason({ meta: { message: '   ' }, error: 'e' }), 'e', 'blank is none');
+    });
+
+    it('an answer cut off mid-body: the connection was lost after the request arrived', async function () {
+      const cut = net.createServer((socket) =>
+        socket.once('data', () => {
+          socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"da');
+          setImmediate(() => socket.destroy());
+        }),
+      );
+      await new Promise((resolve) => cut.listen(0, '127.0.0.1', resolve));
+      try {
+        const client = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${cut.address().port}`, apiKey: KEY });
+        const err = await failure(client.verify());
+        assert.equal(err.kind, 'unreachable');
+        assert.match(err.message, /^connection to 127\.0\.0\.1:\d+ lost \(/);
+        assert.equal(err.mayHaveArrived, true);
+      } finally {
+        await new Promise((resolve) => cut.close(resolve));
+      }
+    });
+
+    it('a verification that fails after a newer one started leaves the newer one in use', async function () {
+      const viaProxy = new GeneaApiClient({ baseUrl: proxy.url, apiKey: KEY });
+      api.answerNext('POST /v2/api_key/verify', { status: 401, body: { error: 'Invalid API key' } });
+      const held = proxy.hold('POST /v2/api_key/verify');
+      const older = viaProxy.verify();
+      await held.arrived; // the older one got the 401, held back by the proxy
+      assert.equal((await viaProxy.verify()).customerUuid, CUSTOMER);
+      held.release();
+      assert.equal((await failure(older)).kind, 'key');
+      await viaProxy.command('d1', 'lock');
+      assert.equal(api.count('POST /v2/api_key/verify'), 2, 'the command used the newer verification');
     });
 
     it('names itself in logs, and has no reason when none was given', async function () {
