@@ -194,6 +194,43 @@ describe('RedisClaimStore (real redis-server)', function () {
     assert.equal(await other.client.get('genea:test-lost2:taken'), token);
   });
 
+  it('waits 1.5 s for an answer by default, never for ever', async function () {
+    const connection = await connect();
+    const store = connection.store('genea:test-default-timeout:');
+    redis.pause();
+    const started = Date.now();
+    try {
+      await assert.rejects(store.claim('hung', 60_000), /timed out/i);
+    } finally {
+      redis.resume();
+    }
+    assert.ok(Date.now() - started >= 1_400, 'not before the default command timeout');
+  });
+
+  it('closes its connection when its config node closes', async function () {
+    const watcher = (await connect()).client;
+    const clients = async () => (await watcher.client('LIST')).trim().split('\n').length;
+    const connection = await connect();
+    const open = await clients();
+    connection.close();
+    const deadline = Date.now() + 5_000;
+    while ((await clients()) !== open - 1) {
+      assert.ok(Date.now() < deadline, 'the connection is still open after 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
+  it('releases after Redis forgot the release script (a restart, SCRIPT FLUSH)', async function () {
+    const connection = await connect();
+    const store = connection.store('genea:test-noscript:');
+    const first = await store.claim('a', 60_000);
+    await store.release('a', first);
+    await connection.client.script('FLUSH');
+    const second = await store.claim('a', 60_000);
+    await store.release('a', second);
+    assert.equal(await connection.client.exists('genea:test-noscript:a'), 0);
+  });
+
   it('reports a wrong password as the reason, never the password itself', async function () {
     const wrong = 'wrong-password-4711';
     const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: wrong });
@@ -228,6 +265,18 @@ describe('RedisClaimStore (real redis-server)', function () {
       const outcome = await testRedisConnection({ endpoint: endpointOf(redis.url), password: redis.password });
       assert.equal(outcome.ok, true);
       assert.match(outcome.version, /^\d+\.\d+/);
+    });
+
+    it('leaves no connection open behind it', async function () {
+      const watcher = (await connect()).client;
+      const clients = async () => (await watcher.client('LIST')).trim().split('\n').length;
+      const before = await clients();
+      await testRedisConnection({ endpoint: endpointOf(redis.url), password: redis.password });
+      const deadline = Date.now() + 5_000;
+      while ((await clients()) !== before) {
+        assert.ok(Date.now() < deadline, 'the test connection is still open after 5 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     });
 
     it('says a wrong password is refused, without the password', async function () {
