@@ -474,6 +474,54 @@ describe('Genea API client', function () {
       }
     });
 
+    it('HTTPS with a certificate the process trusts: answers are read, a connection lost after the handshake may have carried the request', async function () {
+      // Node reads the certificates it trusts at start-up: the client runs in a child process given the test's CA.
+      const { execFile } = require('node:child_process');
+      const fs = require('node:fs');
+      const os = require('node:os');
+      const path = require('node:path');
+      const { selfSignedCertificate } = require('../support/openssl');
+      const identity = selfSignedCertificate();
+      const server = https.createServer(identity, (req, res) => {
+        if (req.url === '/v2/api_key/verify') {
+          res.setHeader('Content-Type', 'application/json');
+          res.end(JSON.stringify({ data: { customer_uuid: CUSTOMER }, meta: { message: 'OK' } }));
+        } else {
+          req.socket.destroy(); // the quick grant arrived; its answer never comes
+        }
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-api-tls-'));
+      const ca = path.join(dir, 'ca.pem');
+      fs.writeFileSync(ca, identity.cert);
+      const script = `
+        const { GeneaApiClient } = require(${JSON.stringify(require.resolve('../../nodes/lib/genea-api'))});
+        const client = new GeneaApiClient({ baseUrl: process.argv[1], apiKey: 'k' });
+        (async () => {
+          const verified = await client.verify();
+          const failed = await client.command('d1', 'quick_unlock').catch((err) => err);
+          console.log(JSON.stringify({ verified, failed: { kind: failed.kind, message: failed.message, mayHaveArrived: failed.mayHaveArrived } }));
+        })();`;
+      try {
+        const out = await new Promise((resolve, reject) =>
+          execFile(
+            process.execPath,
+            ['-e', script, `https://127.0.0.1:${server.address().port}`],
+            { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } },
+            (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+          ),
+        );
+        const { verified, failed } = JSON.parse(out);
+        assert.deepEqual(verified, { customerUuid: CUSTOMER, message: 'OK' });
+        assert.equal(failed.kind, 'unreachable');
+        assert.match(failed.message, /^connection to 127\.0\.0\.1:\d+ lost \(/);
+        assert.equal(failed.mayHaveArrived, true, 'the TLS session was up: the quick grant may have arrived');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
     it('HTTPS: a timeout before the TLS handshake is over says the request has not arrived', async function () {
       // A TCP server that accepts and never answers the TLS hello: connected, but no secure session.
       const silent = net.createServer(() => {});
