@@ -3,7 +3,15 @@
 // nulls where Genea says nothing, doors known only from events, doors gone from the list, and the changes each
 // merge reports.
 const assert = require('node:assert/strict');
-const { DoorStates, DOOR_FIELDS, countDoors, factsFromEvent } = require('../../nodes/lib/door-state');
+const {
+  DoorStates,
+  DOOR_FIELDS,
+  countDoors,
+  factsFromEvent,
+  refreshMinutes,
+  DEFAULT_REFRESH_MINUTES,
+  MAX_REFRESH_MINUTES,
+} = require('../../nodes/lib/door-state');
 const { summarise, sampleEvent } = require('../../nodes/lib');
 
 const T0 = new Date('2026-03-02T08:00:00.000Z');
@@ -304,5 +312,24 @@ describe('door state (door-state)', function () {
       [],
     );
     assert.deepEqual(countDoors(states.all()), { doors: 4, unlocked: 1, offline: 1, alarm: 2 });
+  });
+
+  it('reads refreshMinutes: empty is the default of 5, 0 to a day are used as given, anything else is refused', function () {
+    assert.equal(DEFAULT_REFRESH_MINUTES, 5);
+    assert.equal(MAX_REFRESH_MINUTES, 1440);
+    for (const empty of [undefined, null, '', '  ']) assert.equal(refreshMinutes(empty), 5, String(empty));
+    for (const [value, minutes] of [
+      [0, 0],
+      ['0', 0],
+      [' 2.5 ', 2.5],
+      [1440, 1440],
+      ['1440', 1440],
+      [0.005, 0.005],
+    ]) {
+      assert.equal(refreshMinutes(value), minutes, JSON.stringify(value));
+    }
+    for (const bad of [-1, '-0.5', 1440.5, '1441', 'soon', NaN, Infinity, '1e400', true, {}, [5]]) {
+      assert.equal(refreshMinutes(bad), null, JSON.stringify(bad) ?? String(bad));
+    }
   });
 });
