@@ -186,10 +186,10 @@ describe('Genea API client', function () {
       api.answerNext('POST /v2/api_key/verify', { status: 200, body: { data: {} } });
       let err = await failure(client.verify());
       assert.equal(err.kind, 'bad-answer');
-      assert.equal(err.message, '200 no customer_uuid');
+      assert.deepEqual([err.message, err.status, err.reason], ['200 no customer_uuid', 200, 'no customer_uuid']);
       api.answerNext('POST /v2/api_key/verify', { status: 200, body: '<html>maintenance</html>' });
       err = await failure(client.verify());
-      assert.equal(err.message, '200 answer is not JSON');
+      assert.deepEqual([err.message, err.reason], ['200 answer is not JSON', 'answer is not JSON']);
     });
   });
 
@@ -439,6 +439,12 @@ describe('Genea API client', function () {
       assert.equal(err.kind, 'unreachable');
       assert.match(err.message, /^cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
       assert.equal(err.mayHaveArrived, false);
+      err = await failure(nowhere.verify());
+      assert.deepEqual(
+        [err.kind, err.inVerification, err.mayHaveArrived],
+        ['unreachable', false, false],
+        'no connection',
+      );
     });
 
     it('an answer larger than 8 MiB: not read on, the connection dropped (the command may have arrived)', async function () {
@@ -461,6 +467,8 @@ describe('Genea API client', function () {
       await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const untrusted = new GeneaApiClient({ baseUrl: `https://127.0.0.1:${server.address().port}`, apiKey: KEY });
+        const refused = await failure(untrusted.verify());
+        assert.deepEqual([refused.kind, refused.mayHaveArrived], ['unreachable', false]);
         const err = await failure(untrusted.command('d1', 'quick_unlock'));
         assert.equal(err.kind, 'unreachable');
         assert.match(
