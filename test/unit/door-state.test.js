@@ -95,6 +95,12 @@ describe('door state (door-state)', function () {
       }
     });
 
+    it('trims the names Genea sends', function () {
+      const states = new DoorStates();
+      states.applyList([record('a', { name: '  Loading Dock ' })], [{ uuid: 'loc-hq', name: ' Headquarters ' }], T0);
+      assert.deepEqual([states.get('a').name, states.get('a').location], ['Loading Dock', 'Headquarters']);
+    });
+
     it('names the location by its uuid when the locations do not name it', function () {
       const states = new DoorStates();
       states.applyList([record('d1', { location_uuid: 'loc-x' })], [{ uuid: 'loc-x', name: null }], T0);
@@ -203,6 +209,23 @@ describe('door state (door-state)', function () {
         additional_info: { 'Forced Open State': 'Current : Yes', 'Held Open State': 'Current : Yes' },
       });
       assert.deepEqual(both[0].changed, ['held']);
+    });
+
+    it('a summary of type door.forced_open or door.held_open sets its state even without alarm states', function () {
+      // A summary a flow made itself (msg.genea), without the alarms summarise() would add.
+      const bare = (type) => ({ type, time: '2026-03-02T08:30:00.000Z', door: { uuid: SAMPLE_DOOR } });
+      const [forced] = states.applyEvent(bare('door.forced_open'), T1);
+      assert.deepEqual([forced.changed, forced.state.forced], [['forced'], true]);
+      const [held] = states.applyEvent(bare('door.held_open'), T1);
+      assert.deepEqual([held.changed, held.state.held], [['held'], true]);
+    });
+
+    it('an event that is not about a door’s state adds no door it does not know', function () {
+      const fresh = new DoorStates();
+      for (const type of ['access.granted', 'access.denied', 'door.quick_grant']) {
+        assert.deepEqual(fresh.applyEvent(event(type, { uuid: 'unknown-door' }), T1), [], type);
+      }
+      assert.equal(fresh.size, 0);
     });
 
     it('door.held_open sets held', function () {
