@@ -23,6 +23,10 @@ const OPTIONS = {
   duration: { value: 6, help: 'seconds of load per measured point' },
   warmup: { value: 2, help: 'seconds of unmeasured load per server before its first point' },
   connections: { value: '1,20,100', help: 'concurrencies for the A/B/C/D/R comparison' },
+  rounds: {
+    value: 1,
+    help: 'interleaved rounds per concurrency (C, B, D, R, A in each); figures pool the rounds, ratios show their range',
+  },
   sizes: { value: '0,10240,102400,1048576', help: 'body sizes (bytes) for A; 0 is a plain event (~1.2 KB)' },
   sizeConnections: { value: 4, help: 'concurrency for the body-size series' },
   sizeDuration: { value: 5, help: 'seconds per body size' },
@@ -50,6 +54,7 @@ function parseOptions(argv) {
   return {
     ...options,
     duration: Number(options.duration),
+    rounds: Math.max(1, Math.floor(Number(options.rounds)) || 1),
     warmup: Number(options.warmup),
     connections: numbers(options.connections),
     sizes: numbers(options.sizes),
@@ -125,19 +130,50 @@ async function drive(server, source, { connections, duration, amount }) {
     if (emitted < ok) await servers.sleep(50);
   }
   latencies.sort((a, b) => a - b);
+  const serverCpuMs = cpuBefore === null ? null : cpuAfter - cpuBefore;
   return {
     connections,
     requests: ok,
+    seconds,
     rps: ok / seconds,
+    latencies,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     peakRss,
-    cpuPerRequestUs: cpuBefore === null ? null : ((cpuAfter - cpuBefore) * 1000) / ok,
+    serverCpuMs,
+    cpuPerRequestUs: serverCpuMs === null ? null : (serverCpuMs * 1000) / ok,
+    clientCpuMs: (user + system) / 1000,
     /** Share of one core the load generator (this process) used: near 100 % it, not the server, set the pace. */
     clientCpuPercent: (user + system) / 1e4 / seconds,
     failures: result.errors + result.timeouts + (result.non2xx ?? 0),
     statuses,
     emitted,
+    check: null,
+  };
+}
+
+/** One server's rounds at one concurrency as one result: requests, time and CPU summed, latencies merged. */
+function pooled(rounds) {
+  if (rounds.length === 1) return { ...rounds[0], check: checked(rounds[0]) };
+  const sum = (key) => rounds.reduce((total, round) => total + round[key], 0);
+  const requests = sum('requests');
+  const seconds = sum('seconds');
+  const latencies = rounds.flatMap((round) => round.latencies).sort((x, y) => x - y);
+  const serverCpuMs = rounds.some((round) => round.serverCpuMs === null) ? null : sum('serverCpuMs');
+  const problems = rounds.map(checked).filter((check) => check !== 'ok');
+  return {
+    connections: rounds[0].connections,
+    requests,
+    seconds,
+    rps: requests / seconds,
+    latencies,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    peakRss: Math.max(...rounds.map((round) => round.peakRss ?? 0)),
+    serverCpuMs,
+    cpuPerRequestUs: serverCpuMs === null ? null : (serverCpuMs * 1000) / requests,
+    clientCpuPercent: sum('clientCpuMs') / 10 / seconds,
+    check: problems.length === 0 ? 'ok' : problems.join('; '),
   };
 }
 
@@ -236,14 +272,22 @@ async function main() {
   const rows = [];
   const ratios = [];
   for (const connections of options.connections) {
-    const results = {};
-    for (const server of [c, b, d, r, a]) {
-      console.error(`bench: ${server.name} at ${connections} connections for ${options.duration} s`);
-      results[server.name] = track(
-        server,
-        await drive(server, plainEvents, { connections, duration: options.duration }),
-      );
+    const rounds = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const results = {};
+      for (const server of [c, b, d, r, a]) {
+        const of = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
+        console.error(`bench: ${server.name} at ${connections} connections for ${options.duration} s${of}`);
+        results[server.name] = track(
+          server,
+          await drive(server, plainEvents, { connections, duration: options.duration }),
+        );
+      }
+      rounds.push(results);
     }
+    const results = Object.fromEntries(
+      ['A', 'R', 'B', 'C', 'D'].map((name) => [name, pooled(rounds.map((round) => round[name]))]),
+    );
     for (const name of ['A', 'R', 'B', 'C', 'D']) {
       const r = results[name];
       rows.push([
@@ -255,11 +299,18 @@ async function main() {
         fmt.n(r.cpuPerRequestUs),
         fmt.mib(r.peakRss),
         fmt.n(r.clientCpuPercent),
-        checked(r),
+        r.check,
       ]);
     }
-    // X/Y by CPU is Y's CPU per request over X's: 1 when X costs what Y does, below 1 when X costs more.
-    const byCpu = (x, y) => fmt.n(results[y].cpuPerRequestUs / results[x].cpuPerRequestUs, 2);
+    // X/Y by CPU is Y's CPU per request over X's: 1 when X costs what Y does, below 1 when X costs more. With
+    // several rounds: the pooled ratio, then the lowest and highest of the rounds' own.
+    const ratio = (set, x, y) => set[y].cpuPerRequestUs / set[x].cpuPerRequestUs;
+    const byCpu = (x, y) => {
+      const overall = fmt.n(ratio(results, x, y), 2);
+      if (rounds.length === 1) return overall;
+      const each = rounds.map((round) => ratio(round, x, y));
+      return `${overall} (${fmt.n(Math.min(...each), 2)}–${fmt.n(Math.max(...each), 2)})`;
+    };
     ratios.push([
       connections,
       fmt.n(results.A.rps / results.B.rps, 2),

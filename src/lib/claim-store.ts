@@ -28,6 +28,7 @@ export function newClaimToken(): string {
 }
 
 interface MemoryClaim {
+  readonly key: string;
   readonly token: string;
   readonly claimedAt: number;
 }
@@ -38,8 +39,12 @@ interface MemoryClaim {
  * by `maxEntries`; the oldest claim goes first.
  */
 export class MemoryClaimStore implements ClaimStore {
-  // Insertion order equals claim order, so the oldest claims sit at the front.
   private readonly claims = new Map<string, MemoryClaim>();
+  // Every claim in the order made, from `head` on: expiry and the bound take the oldest from the front. A Map
+  // read from its front after many deletions skips their holes one by one (a full window cost a claim over
+  // 100 µs); this queue never is. An entry whose claim was released since is skipped when it comes up.
+  private order: MemoryClaim[] = [];
+  private head = 0;
 
   constructor(
     private readonly maxEntries = 100_000,
@@ -54,12 +59,18 @@ export class MemoryClaimStore implements ClaimStore {
   claimNow(key: string, ttlMs: number): string | null {
     if (ttlMs <= 0) return newClaimToken();
     const now = this.now();
-    this.prune(now, ttlMs);
+    this.dropOldest((oldest) => oldest.claimedAt + ttlMs <= now);
     if (this.claims.has(key)) return null;
-    if (this.claims.size >= this.maxEntries) this.claims.delete(this.claims.keys().next().value as string);
-    const token = newClaimToken();
-    this.claims.set(key, { token, claimedAt: now });
-    return token;
+    if (this.claims.size >= this.maxEntries) this.dropOldest(() => this.claims.size >= this.maxEntries);
+    const claim: MemoryClaim = { key, token: newClaimToken(), claimedAt: now };
+    this.claims.set(key, claim);
+    this.order.push(claim);
+    // Released claims leave their entries behind; many releases within one window must not pile them up.
+    if (this.order.length - this.head > 2 * this.maxEntries) {
+      this.order = this.order.slice(this.head).filter((entry) => this.claims.get(entry.key) === entry);
+      this.head = 0;
+    }
+    return claim.token;
   }
 
   claim(key: string, ttlMs: number): Promise<string | null> {
@@ -75,10 +86,20 @@ export class MemoryClaimStore implements ClaimStore {
     return Promise.resolve();
   }
 
-  private prune(now: number, ttlMs: number): void {
-    for (const [key, claim] of this.claims) {
-      if (claim.claimedAt + ttlMs > now) return;
-      this.claims.delete(key);
+  /** Drops the oldest live claims while `drop` says so of the oldest; skips entries of released claims. */
+  private dropOldest(drop: (oldest: MemoryClaim) => boolean): void {
+    while (this.head < this.order.length) {
+      const oldest = this.order[this.head];
+      if (this.claims.get(oldest.key) === oldest) {
+        if (!drop(oldest)) break;
+        this.claims.delete(oldest.key);
+      }
+      this.head++;
+    }
+    // Entries before `head` are done with: let them go once they are half of the queue.
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
   }
 }

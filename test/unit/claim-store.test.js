@@ -73,6 +73,45 @@ describe('MemoryClaimStore', function () {
     assert.equal(store.size, 0, 'nothing is kept');
   });
 
+  it('drops the oldest claim still held when full, not one released before', function () {
+    const store = new MemoryClaimStore(3);
+    const tokens = Object.fromEntries(['a', 'b', 'c'].map((key) => [key, store.claimNow(key, 60_000)]));
+    store.releaseNow('a', tokens.a);
+    store.claimNow('d', 60_000);
+    assert.equal(store.size, 3, 'room was left by the release');
+    store.claimNow('e', 60_000);
+    assert.equal(store.size, 3);
+    for (const key of ['c', 'd', 'e']) assert.equal(store.claimNow(key, 60_000), null, `${key} is held`);
+    assert.notEqual(store.claimNow('b', 60_000), null, 'b, the oldest held, went');
+  });
+
+  it('lets a claim released and made again live its own time, whatever became of the first', function () {
+    let now = 0;
+    const store = new MemoryClaimStore(100, () => now);
+    store.releaseNow('a', store.claimNow('a', 10_000));
+    now = 5_000;
+    assert.notEqual(store.claimNow('a', 10_000), null, 'claimed again');
+    now = 12_000;
+    store.claimNow('x', 10_000); // expiry runs: the first claim of a is long over
+    assert.equal(store.claimNow('a', 10_000), null, 'the second claim of a holds until 15 s');
+    now = 15_000;
+    assert.notEqual(store.claimNow('a', 10_000), null);
+  });
+
+  it('stays right through many releases and claims again of the same keys', function () {
+    let now = 0;
+    const store = new MemoryClaimStore(4, () => now);
+    for (let i = 0; i < 1000; i++) {
+      now = i;
+      const key = `k${i % 3}`;
+      store.releaseNow(key, store.claimNow(key, 60_000));
+    }
+    assert.equal(store.size, 0);
+    for (const key of ['k0', 'k1', 'k2', 'k3', 'k4']) assert.notEqual(store.claimNow(key, 60_000), null, key);
+    assert.equal(store.size, 4, 'still bounded: k0 went for k4');
+    assert.notEqual(store.claimNow('k0', 60_000), null);
+  });
+
   it('keeps at most maxEntries claims, dropping the oldest first', function () {
     const store = new MemoryClaimStore(3, () => 0);
     for (const key of ['a', 'b', 'c', 'd']) store.claimNow(key, 60_000);
