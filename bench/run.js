@@ -148,7 +148,6 @@ async function drive(server, source, { connections, duration, amount }) {
     failures: result.errors + result.timeouts + (result.non2xx ?? 0),
     statuses,
     emitted,
-    check: null,
   };
 }
 

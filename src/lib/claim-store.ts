@@ -65,11 +65,7 @@ export class MemoryClaimStore implements ClaimStore {
     const claim: MemoryClaim = { key, token: newClaimToken(), claimedAt: now };
     this.claims.set(key, claim);
     this.order.push(claim);
-    // Released claims leave their entries behind; many releases within one window must not pile them up.
-    if (this.order.length - this.head > 2 * this.maxEntries) {
-      this.order = this.order.slice(this.head).filter((entry) => this.claims.get(entry.key) === entry);
-      this.head = 0;
-    }
+    this.compactOrder();
     return claim.token;
   }
 
@@ -96,9 +92,16 @@ export class MemoryClaimStore implements ClaimStore {
       }
       this.head++;
     }
-    // Entries before `head` are done with: let them go once they are half of the queue.
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
+  }
+
+  /**
+   * Lets go of the entries before `head` once they are half of the queue, and of released claims' entries once
+   * the queue is twice the bound (many releases within one window must not pile them up).
+   */
+  private compactOrder(): void {
+    const waiting = this.order.length - this.head;
+    if ((this.head > 1024 && this.head > waiting) || waiting > 2 * this.maxEntries) {
+      this.order = this.order.slice(this.head).filter((entry) => this.claims.get(entry.key) === entry);
       this.head = 0;
     }
   }
