@@ -2,9 +2,13 @@
 // The Genea API client against the loopback stand-in of Genea's API (test/support/genea-api-stand-in.js): base
 // URLs, verification, paging, answers and errors, retries (never of a quick grant) and the order per door.
 const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
+const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
 const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
 const {
   GeneaApiClient,
   GeneaApiError,
@@ -15,17 +19,27 @@ const {
   redactKey,
 } = require('../../nodes/lib/genea-api');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
+const { selfSignedCertificate } = require('../support/openssl');
 
 const KEY = 'unit-test-api-key-9b1f27';
 const CUSTOMER = 'customer-1';
 
 /** A loopback port nothing listens on. */
-async function closedPort() {
-  const server = net.createServer();
+function closedPort() {
+  return onLoopback(net.createServer(), (port) => port);
+}
+
+/** Runs `test` with the port of `server` listening on loopback; then drops its connections and closes it. */
+async function onLoopback(server, test) {
+  const sockets = new Set();
+  server.on('connection', (socket) => sockets.add(socket));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  try {
+    return await test(server.address().port);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 /**
@@ -340,16 +354,13 @@ describe('Genea API client', function () {
           setImmediate(() => socket.destroy());
         }),
       );
-      await new Promise((resolve) => cut.listen(0, '127.0.0.1', resolve));
-      try {
-        const client = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${cut.address().port}`, apiKey: KEY });
+      await onLoopback(cut, async (port) => {
+        const client = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY });
         const err = await failure(client.verify());
         assert.equal(err.kind, 'unreachable');
         assert.match(err.message, /^connection to 127\.0\.0\.1:\d+ lost \(/);
         assert.equal(err.mayHaveArrived, true);
-      } finally {
-        await new Promise((resolve) => cut.close(resolve));
-      }
+      });
     });
 
     it('a verification that fails after a newer one started leaves the newer one in use', async function () {
@@ -385,14 +396,10 @@ describe('Genea API client', function () {
       const bare = net.createServer((socket) =>
         socket.once('data', () => socket.end('HTTP/1.1 400 \r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}')),
       );
-      await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
-      try {
-        const terse = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${bare.address().port}`, apiKey: KEY });
-        err = await failure(terse.verify());
-        assert.deepEqual([err.kind, err.message, err.reason], ['http', '400', '']);
-      } finally {
-        await new Promise((resolve) => bare.close(resolve));
-      }
+      err = await onLoopback(bare, (port) =>
+        failure(new GeneaApiClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY }).verify()),
+      );
+      assert.deepEqual([err.kind, err.message, err.reason], ['http', '400', '']);
     });
 
     it('trims the API key as it is pasted', async function () {
@@ -458,15 +465,13 @@ describe('Genea API client', function () {
     });
 
     it('HTTPS: a certificate nobody vouches for is refused before anything is sent', async function () {
-      const { selfSignedCertificate } = require('../support/openssl');
       const arrived = [];
       const server = https.createServer(selfSignedCertificate(), (req, res) => {
         arrived.push(req.url);
         res.end('{}');
       });
-      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-      try {
-        const untrusted = new GeneaApiClient({ baseUrl: `https://127.0.0.1:${server.address().port}`, apiKey: KEY });
+      await onLoopback(server, async (port) => {
+        const untrusted = new GeneaApiClient({ baseUrl: `https://127.0.0.1:${port}`, apiKey: KEY });
         const refused = await failure(untrusted.verify());
         assert.deepEqual([refused.kind, refused.mayHaveArrived], ['unreachable', false]);
         const err = await failure(untrusted.command('d1', 'quick_unlock'));
@@ -477,18 +482,11 @@ describe('Genea API client', function () {
         );
         assert.equal(err.mayHaveArrived, false, 'no TLS session, so the command cannot have arrived');
         assert.deepEqual(arrived, []);
-      } finally {
-        await new Promise((resolve) => server.close(resolve));
-      }
+      });
     });
 
     it('HTTPS with a certificate the process trusts: answers are read, a connection lost after the handshake may have carried the request', async function () {
       // Node reads the certificates it trusts at start-up: the client runs in a child process given the test's CA.
-      const { execFile } = require('node:child_process');
-      const fs = require('node:fs');
-      const os = require('node:os');
-      const path = require('node:path');
-      const { selfSignedCertificate } = require('../support/openssl');
       const identity = selfSignedCertificate();
       const server = https.createServer(identity, (req, res) => {
         if (req.url === '/v2/api_key/verify') {
@@ -498,7 +496,6 @@ describe('Genea API client', function () {
           req.socket.destroy(); // the quick grant arrived; its answer never comes
         }
       });
-      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genea-api-tls-'));
       const ca = path.join(dir, 'ca.pem');
       fs.writeFileSync(ca, identity.cert);
@@ -511,13 +508,17 @@ describe('Genea API client', function () {
           console.log(JSON.stringify({ verified, failed: { kind: failed.kind, message: failed.message, mayHaveArrived: failed.mayHaveArrived } }));
         })();`;
       try {
-        const out = await new Promise((resolve, reject) =>
-          execFile(
-            process.execPath,
-            ['-e', script, `https://127.0.0.1:${server.address().port}`],
-            { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } },
-            (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
-          ),
+        const out = await onLoopback(
+          server,
+          (port) =>
+            new Promise((resolve, reject) =>
+              execFile(
+                process.execPath,
+                ['-e', script, `https://127.0.0.1:${port}`],
+                { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } },
+                (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+              ),
+            ),
         );
         const { verified, failed } = JSON.parse(out);
         assert.deepEqual(verified, { customerUuid: CUSTOMER, message: 'OK' });
@@ -526,30 +527,24 @@ describe('Genea API client', function () {
         assert.equal(failed.mayHaveArrived, true, 'the TLS session was up: the quick grant may have arrived');
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
-        await new Promise((resolve) => server.close(resolve));
       }
     });
 
     it('HTTPS: a timeout before the TLS handshake is over says the request has not arrived', async function () {
       // A TCP server that accepts and never answers the TLS hello: connected, but no secure session.
-      const silent = net.createServer(() => {});
-      const sockets = new Set();
-      silent.on('connection', (socket) => sockets.add(socket));
-      await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      try {
+      let connections = 0;
+      const silent = net.createServer(() => connections++);
+      await onLoopback(silent, async (port) => {
         const hanging = new GeneaApiClient({
-          baseUrl: `https://127.0.0.1:${silent.address().port}`,
+          baseUrl: `https://127.0.0.1:${port}`,
           apiKey: KEY,
           timeoutMs: 100,
         });
         const err = await failure(hanging.verify());
         assert.deepEqual([err.kind, err.mayHaveArrived], ['timeout', false]);
         assert.match(err.message, /no answer within 0\.1 s/);
-        assert.equal(sockets.size, 2, 'connected twice: a verification is tried again once');
-      } finally {
-        for (const socket of sockets) socket.destroy();
-        await new Promise((resolve) => silent.close(resolve));
-      }
+        assert.equal(connections, 2, 'connected twice: a verification is tried again once');
+      });
     });
 
     it('never carries the key, even when Genea’s reason echoes it', async function () {

@@ -38,6 +38,20 @@ function down(connection) {
   });
 }
 
+/** Resolves once `condition()` (sync or async) holds; fails naming `what` after 5 s. */
+async function until(condition, what) {
+  const deadline = Date.now() + 5_000;
+  while (!(await condition())) {
+    assert.ok(Date.now() < deadline, `waited 5 s for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** How many connections the redis-server has, as `watcher` (a connected client) reads them. */
+async function connectionCount(watcher) {
+  return (await watcher.client('LIST')).trim().split('\n').length;
+}
+
 async function closedPort() {
   const server = net.createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -164,11 +178,7 @@ describe('RedisClaimStore (real redis-server)', function () {
     } finally {
       redis.resume();
     }
-    const deadline = Date.now() + 5_000;
-    while ((await other.exists('genea:test-lost:lost')) === 1) {
-      assert.ok(Date.now() < deadline, 'the claim that was made after all is still there after 5 s');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(async () => (await other.exists('genea:test-lost:lost')) === 0, 'the claim made after all to go');
     assert.equal(typeof (await store.claim('lost', 60_000)), 'string', 'the retry claims the event');
     assert.equal(await other.exists('genea:test-lost:lost'), 1);
   });
@@ -185,11 +195,10 @@ describe('RedisClaimStore (real redis-server)', function () {
     }
     // Whatever this replica's SET did, the other replica claims the key once it is free and keeps it.
     let token = null;
-    const deadline = Date.now() + 5_000;
-    while (token === null) {
-      assert.ok(Date.now() < deadline, 'the key never became free');
-      token = await other.store('genea:test-lost2:').claim('taken', 60_000);
-    }
+    await until(
+      async () => (token = await other.store('genea:test-lost2:').claim('taken', 60_000)) !== null,
+      'the key to become free',
+    );
     await store.claim('sentinel', 60_000); // an answered command: any release still due has run before it
     assert.equal(await other.client.get('genea:test-lost2:taken'), token);
   });
@@ -209,15 +218,10 @@ describe('RedisClaimStore (real redis-server)', function () {
 
   it('closes its connection when its config node closes', async function () {
     const watcher = (await connect()).client;
-    const clients = async () => (await watcher.client('LIST')).trim().split('\n').length;
     const connection = await connect();
-    const open = await clients();
+    const open = await connectionCount(watcher);
     connection.close();
-    const deadline = Date.now() + 5_000;
-    while ((await clients()) !== open - 1) {
-      assert.ok(Date.now() < deadline, 'the connection is still open after 5 s');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(async () => (await connectionCount(watcher)) === open - 1, 'the connection to close');
   });
 
   it('releases after Redis forgot the release script (a restart, SCRIPT FLUSH)', async function () {
@@ -269,14 +273,9 @@ describe('RedisClaimStore (real redis-server)', function () {
 
     it('leaves no connection open behind it', async function () {
       const watcher = (await connect()).client;
-      const clients = async () => (await watcher.client('LIST')).trim().split('\n').length;
-      const before = await clients();
+      const before = await connectionCount(watcher);
       await testRedisConnection({ endpoint: endpointOf(redis.url), password: redis.password });
-      const deadline = Date.now() + 5_000;
-      while ((await clients()) !== before) {
-        assert.ok(Date.now() < deadline, 'the test connection is still open after 5 s');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await until(async () => (await connectionCount(watcher)) === before, 'the test connection to close');
     });
 
     it('says a wrong password is refused, without the password', async function () {
