@@ -112,6 +112,41 @@ describe('MemoryClaimStore', function () {
     assert.notEqual(store.claimNow('k0', 60_000), null);
   });
 
+  it('lets go of released claims queued behind one still held, so that its memory stays bounded', function () {
+    const store = new MemoryClaimStore(4, () => 0);
+    store.claimNow('held', 60_000);
+    for (let i = 0; i < 1000; i++) store.releaseNow(`k${i}`, store.claimNow(`k${i}`, 60_000));
+    // The queue of claims (a private part, read here for the bound it keeps): at most twice the bound.
+    const queued = store.keys.length - store.head;
+    assert.ok(queued <= 2 * 4 + 1, `${queued} entries queued`);
+    assert.equal(store.claimNow('held', 60_000), null, 'the claim in front still holds');
+  });
+
+  it('keeps every claim its own time when the queue of claims is compacted', function () {
+    let now = 0;
+    const store = new MemoryClaimStore(100_000, () => now);
+    const tokens = [];
+    for (let i = 0; i < 2000; i++) {
+      now = i;
+      tokens.push(store.claimNow(`k${i}`, 10_000));
+    }
+    store.releaseNow('k1800', tokens[1800]);
+    now = 2_000;
+    assert.notEqual(store.claimNow('k1800', 10_000), null, 'k1800 claimed again at 2 s');
+    now = 11_500;
+    store.claimNow('x', 10_000); // k0 to k1500 expire: 1501 entries used up, 500 waiting, the queue is compacted
+    assert.equal(store.size, 500, 'k1501 to k1999, and x');
+    now = 11_600;
+    assert.notEqual(store.claimNow('k1600', 10_000), null, 'k1600 expired at 11.6 s');
+    assert.equal(store.claimNow('k1601', 10_000), null, 'k1601 holds until 11.601 s');
+    now = 11_900;
+    assert.equal(store.claimNow('k1800', 10_000), null, 'k1800 holds by its second claim, until 12 s');
+    assert.notEqual(store.claimNow('k1899', 10_000), null);
+    assert.equal(store.claimNow('k1999', 10_000), null, 'k1999 holds until 11.999 s');
+    now = 12_000;
+    assert.notEqual(store.claimNow('k1800', 10_000), null);
+  });
+
   it('keeps at most maxEntries claims, dropping the oldest first', function () {
     const store = new MemoryClaimStore(3, () => 0);
     for (const key of ['a', 'b', 'c', 'd']) store.claimNow(key, 60_000);
