@@ -1,20 +1,10 @@
 'use strict';
-// The flows deployed for configurations A and B. Both end in the same counting sink and both serve
-// GET /bench/count, so that the bench can check that every accepted delivery reached the flow.
-
-const COUNT_SINK = "flow.set('count', (flow.get('count') || 0) + 1);\nreturn null;";
-const COUNT_ANSWER = "msg.payload = { count: flow.get('count') || 0 };\nreturn msg;";
+// The flows deployed for the Node-RED configurations. A, B and R end in the same counting sink
+// (bench/nodes/bench-count.js, which serves GET /bench/count), so that the bench can check that every accepted
+// delivery reached the flow.
 
 function tab(id, label) {
   return { id, type: 'tab', label };
-}
-
-function countEndpoint(z) {
-  return [
-    { id: `${z}-count-in`, type: 'http in', z, url: '/bench/count', method: 'get', wires: [[`${z}-count-fn`]] },
-    { id: `${z}-count-fn`, type: 'function', z, func: COUNT_ANSWER, outputs: 1, wires: [[`${z}-count-out`]] },
-    { id: `${z}-count-out`, type: 'http response', z, wires: [] },
-  ];
 }
 
 // GET /bench/memory (A only, called between measurements): the V8 heap in use after a full garbage
@@ -48,7 +38,7 @@ function memoryEndpoint(z) {
 }
 
 function sink(z) {
-  return { id: `${z}-sink`, type: 'function', z, name: 'count', func: COUNT_SINK, outputs: 0, wires: [] };
+  return { id: `${z}-sink`, type: 'bench-count', z, wires: [] };
 }
 
 /**
@@ -63,7 +53,6 @@ function receiverFlow(secret, path) {
     { id: 'a-rx', type: 'genea-webhook-in', z: 'a', config: 'a-cfg', url: path, wires: [['a-granted'], []] },
     { id: 'a-granted', type: 'genea-access-granted', z: 'a', mode: 'all', wires: [['a-sink']] },
     sink('a'),
-    ...countEndpoint('a'),
     ...memoryEndpoint('a'),
   ];
 }
@@ -140,7 +129,6 @@ function coreFlow(path) {
     },
     { id: 'b-out', type: 'http response', z: 'b', wires: [] },
     sink('b'),
-    ...countEndpoint('b'),
   ];
 }
 

@@ -88,6 +88,8 @@ async function startNodeRed(name, { flow, readyPath, readyStatus = 401, env = {}
   fs.mkdirSync(path.join(userDir, 'node_modules'));
   fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-genea-webhooks'), 'dir');
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: `bench-${name}`, private: true }));
+  // The counting sink (Node-RED loads the user dir's nodes/ folder).
+  fs.cpSync(path.join(__dirname, 'nodes'), path.join(userDir, 'nodes'), { recursive: true });
   const port = await freePort();
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   const server = startChild(
@@ -135,7 +137,7 @@ async function startBareServer(name, { env }) {
   return server;
 }
 
-/** Accepted deliveries counted by the server's sink (GET /bench/count); null for D, which has no sink. */
+/** Accepted deliveries counted by the server's sink (GET /bench/count, bench-count.js); null for D, which has none. */
 async function acceptedCount(server) {
   if (server.name === 'D') return null;
   return JSON.parse((await request(server.port, 'GET', '/bench/count')).text).count;
