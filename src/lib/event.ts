@@ -391,7 +391,7 @@ function onlineStatus(event: Record<string, unknown>): boolean | undefined {
 /** Adds what door and device events carry to `summary`, refining a door alarm's type by its current states. */
 function addDoorDetails(summary: GeneaSummary, event: Record<string, unknown>): void {
   const door = firstRecord(event.door);
-  if (door) summary.door = { ...ref(door, 'name'), status: text(door.door_status) };
+  if (door) summary.door = { name: text(door.name), uuid: text(door.uuid), status: text(door.door_status) };
   switch (summary.type) {
     case 'door.alarm': {
       const states = alarmStates(event.additional_info);
@@ -417,10 +417,6 @@ function addDoorDetails(summary: GeneaSummary, event: Record<string, unknown>): 
       break;
     }
   }
-}
-
-function ref(source: Record<string, unknown>, nameKey: string, uuidKey = 'uuid'): SummaryRef {
-  return { name: text(source[nameKey]), uuid: text(source[uuidKey]) };
 }
 
 function firstRecord(value: unknown): Record<string, unknown> | null {
@@ -457,7 +453,8 @@ export function summarise(event: Record<string, unknown>): GeneaSummary {
   const actor = firstRecord(event.actor);
   if (actor && (text(actor.user_name) ?? text(actor.user_uuid) ?? text(actor.user_email)) !== null) {
     summary.user = {
-      ...ref(actor, 'user_name', 'user_uuid'),
+      name: text(actor.user_name),
+      uuid: text(actor.user_uuid),
       email: text(actor.user_email),
       type: text(actor.type),
     };
@@ -466,20 +463,20 @@ export function summarise(event: Record<string, unknown>): GeneaSummary {
   }
 
   const door = firstRecord(event.door);
-  if (door) summary.door = ref(door, 'name');
+  if (door) summary.door = { name: text(door.name), uuid: text(door.uuid) };
 
   const location = firstRecord(event.location);
   if (location) {
-    summary.location = { ...ref(location, 'name'), timezone: text(location.timezone) };
+    summary.location = { name: text(location.name), uuid: text(location.uuid), timezone: text(location.timezone) };
   } else if (text(event.site_location) !== null) {
     summary.location = { name: text(event.site_location), uuid: null, timezone: null };
   }
 
   const card = firstRecord(event.card);
-  if (card) summary.card = { ...ref(card, 'card_number'), type: text(card.type) };
+  if (card) summary.card = { name: text(card.card_number), uuid: text(card.uuid), type: text(card.type) };
 
   const resource = firstRecord(event.audit_resource);
-  if (resource) summary.resource = { ...ref(resource, 'name'), type: text(resource.type) };
+  if (resource) summary.resource = { name: text(resource.name), uuid: text(resource.uuid), type: text(resource.type) };
 
   if (type.startsWith('door.') || type === 'device.status') addDoorDetails(summary, event);
 
