@@ -17,6 +17,12 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
   const tooLarge: Rejection = { status: 413, reason: `Body larger than ${limits.maxBytes} bytes` };
   const declared = Number(req.headers['content-length']);
   if (declared > limits.maxBytes) return Promise.resolve(tooLarge);
+  // The usual case: the whole body came with the headers, and Node-RED's apps took a turn of the event loop to
+  // route the request, so it waits in the request's buffer. Taken in one read: no listeners, no timer. (Unless
+  // the request flows to a reader already: read() would then return one chunk, not all.)
+  if (req.complete && req.readableFlowing !== true && req.readableLength <= limits.maxBytes) {
+    return Promise.resolve(req.readableLength === 0 ? Buffer.alloc(0) : (req.read() as Buffer));
+  }
 
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

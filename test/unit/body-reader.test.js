@@ -35,6 +35,45 @@ describe('readBody', function () {
     assert.equal((await answer).toString(), '0123456789');
   });
 
+  it('takes a body that arrived in full with one read, in order, with no listener or timer', async function () {
+    const req = request();
+    req.write('01234');
+    req.write('5678');
+    req.write('9');
+    req.complete = true; // as Node's parser says once the message has ended
+    assert.equal((await readBody(req, { maxBytes: 10, timeoutMs: 5_000 })).toString(), '0123456789');
+    for (const event of EVENTS) assert.equal(req.listenerCount(event), 0, `${event} listeners`);
+    assert.equal(req.readableLength, 0, 'all of it taken');
+    const empty = request();
+    empty.complete = true;
+    const nothing = await readBody(empty, { maxBytes: 10, timeoutMs: 5_000 });
+    assert.ok(Buffer.isBuffer(nothing));
+    assert.equal(nothing.length, 0);
+  });
+
+  it('takes nothing away from a reader the request already has', async function () {
+    const req = request();
+    req.write('01');
+    req.write('23');
+    const seen = [];
+    req.on('data', (chunk) => seen.push(chunk)); // the bytes waiting flow to it on the next tick
+    req.complete = true;
+    const answer = readBody(req, { maxBytes: 10, timeoutMs: 5_000 });
+    req.end();
+    assert.equal((await answer).toString(), '0123');
+    assert.equal(Buffer.concat(seen).toString(), '0123', 'the other reader had every byte too');
+  });
+
+  it('answers 413 for a body that arrived in full over the limit, undeclared', async function () {
+    const req = request();
+    req.write('0123456789x');
+    req.complete = true;
+    assert.deepEqual(await readBody(req, { maxBytes: 10, timeoutMs: 5_000 }), {
+      status: 413,
+      reason: 'Body larger than 10 bytes',
+    });
+  });
+
   it('answers 413 before reading when the declared length is over the limit', async function () {
     const req = request({ 'content-length': '11' });
     assert.deepEqual(await readBody(req, { maxBytes: 10, timeoutMs: 5_000 }), {
