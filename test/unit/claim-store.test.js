@@ -122,6 +122,33 @@ describe('MemoryClaimStore', function () {
     assert.equal(store.claimNow('held', 60_000), null, 'the claim in front still holds');
   });
 
+  it('lets go of the claims it dropped, not only of their entries in the map', function () {
+    let now = 0;
+    const store = new MemoryClaimStore(100_000, () => now);
+    for (let i = 0; i < 10_000; i++) {
+      now = i;
+      store.claimNow(`k${i}`, 100);
+    }
+    assert.equal(store.size, 100, 'k9900 to k9999 live');
+    // The queue of claims (private, read for the memory it holds): the live ones and at most 1025 dropped ones.
+    assert.ok(store.keys.length <= 100 + 1025, `${store.keys.length} keys queued`);
+  });
+
+  it('copies the queue only once its used-up front is over 1024 entries and over half of it', function () {
+    const queueAfter = (expiring) => {
+      let now = 0;
+      const store = new MemoryClaimStore(100_000, () => now);
+      for (let i = 0; i < expiring; i++) store.claimNow(`k${i}`, 10_000);
+      now = 5_000;
+      store.claimNow('held', 10_000);
+      now = 10_000;
+      store.claimNow('new', 10_000); // every k expires: `expiring` entries used up, 2 waiting
+      return { head: store.head, length: store.keys.length };
+    };
+    assert.deepEqual(queueAfter(1000), { head: 1000, length: 1002 }, 'kept: 1000 used up');
+    assert.deepEqual(queueAfter(1100), { head: 0, length: 2 }, 'copied: 1100 used up');
+  });
+
   it('keeps every claim its own time when the queue of claims is compacted', function () {
     let now = 0;
     const store = new MemoryClaimStore(100_000, () => now);
