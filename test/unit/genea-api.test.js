@@ -20,14 +20,10 @@ const {
 } = require('../../nodes/lib/genea-api');
 const { GeneaApiStandIn, door } = require('../support/genea-api-stand-in');
 const { selfSignedCertificate } = require('../support/openssl');
+const { freePort } = require('../support/red-process');
 
 const KEY = 'unit-test-api-key-9b1f27';
 const CUSTOMER = 'customer-1';
-
-/** A loopback port nothing listens on. */
-function closedPort() {
-  return onLoopback(net.createServer(), (port) => port);
-}
 
 /** Runs `test` with the port of `server` listening on loopback; then drops its connections and closes it. */
 async function onLoopback(server, test) {
@@ -441,7 +437,7 @@ describe('Genea API client', function () {
       assert.equal(err.kind, 'unreachable');
       assert.match(err.message, /^connection to 127\.0\.0\.1:\d+ lost \(ECONNRESET\)$/);
       assert.equal(err.mayHaveArrived, true);
-      const nowhere = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, apiKey: KEY });
+      const nowhere = new GeneaApiClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, apiKey: KEY });
       err = await failure(nowhere.command('d1', 'quick_unlock'));
       assert.equal(err.kind, 'unreachable');
       assert.match(err.message, /^cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);

@@ -1,7 +1,6 @@
 'use strict';
 // Claims in a real redis-server (test/support/redis-server.js): two connections stand for two replicas.
 const assert = require('node:assert/strict');
-const net = require('node:net');
 const {
   RedisConnection,
   SharedStateUnavailableError,
@@ -9,6 +8,7 @@ const {
 } = require('../../nodes/lib/redis-claim-store');
 const { checkRedisUrl, redactRedisUrl, DEFAULT_REDIS_URL } = require('../../nodes/lib/redis-url');
 const { RedisServer } = require('../support/redis-server');
+const { freePort } = require('../support/red-process');
 
 const endpointOf = (url) => checkRedisUrl(url).endpoint;
 
@@ -50,14 +50,6 @@ async function until(condition, what) {
 /** How many connections the redis-server has, as `watcher` (a connected client) reads them. */
 async function connectionCount(watcher) {
   return (await watcher.client('LIST')).trim().split('\n').length;
-}
-
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('RedisClaimStore (real redis-server)', function () {
@@ -292,7 +284,7 @@ describe('RedisClaimStore (real redis-server)', function () {
     });
 
     it('says a port nobody answers on is unreachable', async function () {
-      const url = `redis://127.0.0.1:${await closedPort()}`;
+      const url = `redis://127.0.0.1:${await freePort()}`;
       const outcome = await testRedisConnection({ endpoint: endpointOf(url), password: 'x' });
       assert.deepEqual([outcome.ok, outcome.kind], [false, 'unreachable']);
       assert.match(outcome.reason, /ECONNREFUSED/);
