@@ -4,6 +4,7 @@ const http = require('node:http');
 const { helper, load, sign, httpNode, hooks } = require('../support/helper');
 const events = require('../fixtures/events');
 const { nodeRedDir } = require('../support/node-red-path');
+const { until } = require('../support/until');
 
 const SECRET = 'test-secret-7f3a';
 const OLD_SECRET = 'previous-secret-19c2';
@@ -40,15 +41,6 @@ const logged = (id, level) =>
     .log()
     .args.map((a) => a[0])
     .filter((entry) => entry.id === id && entry.level === level);
-
-/** Resolves once `condition()` holds; fails naming `what` after 5 s. */
-async function until(condition, what = 'a condition') {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`waited 5 s for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 // The receiver remembers accepted events per node id across deploys (that is the point), so each
 // test sends events with uuids of its own.

@@ -3,6 +3,7 @@
 const assert = require('node:assert/strict');
 const { helper, load, sign } = require('../support/helper');
 const events = require('../fixtures/events');
+const { until } = require('../support/until');
 
 const SECRET = 'status-secret-0c4d';
 
@@ -34,8 +35,7 @@ describe('genea-webhook-in status text (node)', function () {
     const after = new Date();
     assert.equal(res.status, 200);
     // The status is redrawn a moment after a delivery (bursts are drawn once).
-    const deadline = Date.now() + 5_000;
-    while (rx.status.callCount === drawn && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => rx.status.callCount !== drawn, 'the status to be redrawn');
     const { text } = rx.status.lastCall.args[0];
     const clocks = [before, after].map((date) => date.toTimeString().slice(0, 5));
     const shown = /^\/genea-status · access\.denied (\d\d:\d\d)$/.exec(text);

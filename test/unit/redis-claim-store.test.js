@@ -9,6 +9,7 @@ const {
 const { checkRedisUrl, redactRedisUrl, DEFAULT_REDIS_URL } = require('../../nodes/lib/redis-url');
 const { RedisServer } = require('../support/redis-server');
 const { freePort } = require('../support/red-process');
+const { until } = require('../support/until');
 
 const endpointOf = (url) => checkRedisUrl(url).endpoint;
 
@@ -36,15 +37,6 @@ function down(connection) {
       }
     });
   });
-}
-
-/** Resolves once `condition()` (sync or async) holds; fails naming `what` after 5 s. */
-async function until(condition, what) {
-  const deadline = Date.now() + 5_000;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `waited 5 s for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** How many connections the redis-server has, as `watcher` (a connected client) reads them. */
