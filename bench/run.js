@@ -287,8 +287,7 @@ async function main() {
     const results = Object.fromEntries(
       ['A', 'R', 'B', 'C', 'D'].map((name) => [name, pooled(rounds.map((round) => round[name]))]),
     );
-    for (const name of ['A', 'R', 'B', 'C', 'D']) {
-      const r = results[name];
+    for (const [name, r] of Object.entries(results)) {
       rows.push([
         connections,
         name,
