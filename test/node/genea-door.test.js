@@ -176,6 +176,8 @@ describe('genea-door and genea-api (node)', function () {
         ['', 'string ""'],
         ['   ', 'string "   "'],
         [null, 'null null'],
+        // msg.door = flow.get('x') with nothing stored: a door was meant, so the event's door must not stand in.
+        [undefined, 'undefined'],
         [{ name: 'x'.repeat(100) }, `object {"name":"${'x'.repeat(30)}…`],
       ];
       for (const [value, rendering] of given) {

@@ -45,6 +45,7 @@ const SHOWN_LENGTH = 40;
 /** A value for an error text: its type and a short rendering, e.g. `number 42` or `object {"uuid":"x"}`. */
 function shown(value: unknown): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  if (type === 'undefined') return type;
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
@@ -56,11 +57,12 @@ function shown(value: unknown): string {
 
 /**
  * The door a message is for: the node's own, else msg.door when msg has one (a present msg.door that is not a
- * non-empty string is refused, never replaced by the event's door), else msg.genea.door.uuid.
+ * non-empty string is refused, never replaced by the event's door), else msg.genea.door.uuid. A door key set to
+ * undefined is present: `msg.door = flow.get('x')` with nothing stored names a door, just not which one.
  */
 function doorOf(configured: string, msg: DoorMessage): { door: unknown } | { badMsgDoor: string } {
   if (configured !== '') return { door: configured };
-  if (msg.door !== undefined) {
+  if (Object.hasOwn(msg, 'door')) {
     const given = typeof msg.door === 'string' ? msg.door.trim() : '';
     return given === '' ? { badMsgDoor: shown(msg.door) } : { door: given };
   }
