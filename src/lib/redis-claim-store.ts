@@ -46,13 +46,14 @@ export interface RedisConnectionOptions {
 export type ConnectionState = { ready: true } | { ready: false; reason: string };
 
 /** Error texts of Redis and of the socket, with any URL password replaced (a server may echo what it was sent). */
-function reasonOf(err: unknown, password?: string): string {
+export function reasonOf(err: unknown, password?: string): string {
   let text = redactRedisUrl(err instanceof Error ? err.message : String(err));
   if (password) text = text.split(password).join('***');
   return text;
 }
 
-function clientOptions(options: RedisConnectionOptions): RedisOptions {
+/** How ioredis connects: fail fast while down, reconnect with backoff, never retry a command. */
+export function clientOptions(options: RedisConnectionOptions): RedisOptions {
   const { endpoint } = options;
   return {
     host: endpoint.host,

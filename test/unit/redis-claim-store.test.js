@@ -5,6 +5,9 @@ const {
   RedisConnection,
   SharedStateUnavailableError,
   testRedisConnection,
+  clientOptions,
+  reasonOf,
+  COMMAND_TIMEOUT_MS,
 } = require('../../nodes/lib/redis-claim-store');
 const { checkRedisUrl, redactRedisUrl, DEFAULT_REDIS_URL } = require('../../nodes/lib/redis-url');
 const { RedisServer } = require('../support/redis-server');
@@ -187,6 +190,31 @@ describe('RedisClaimStore (real redis-server)', function () {
     assert.equal(await other.client.get('genea:test-lost2:taken'), token);
   });
 
+  it('keeps at most 10,000 claims whose answer was lost, dropping the oldest', async function () {
+    this.timeout(60_000);
+    const connection = await connect({ commandTimeoutMs: 300 });
+    const store = connection.store('genea:test-lost-cap:');
+    const other = (await connect()).client;
+    const keys = Array.from({ length: 10_001 }, (_, index) => `k${index}`);
+    redis.pause();
+    try {
+      const outcomes = await Promise.allSettled(keys.map((key) => store.claim(key, 60_000)));
+      assert.ok(outcomes.every((outcome) => outcome.status === 'rejected'));
+      // A release that goes out after the one already trying for the oldest claim fails after it, so no attempt
+      // made while Redis did not answer is left to succeed once it answers.
+      await assert.rejects(store.release('probe', 'x'), /timed out/i);
+    } finally {
+      redis.resume();
+    }
+    await store.claim('sentinel', 60_000); // an answer: the releases due run from here
+    await until(
+      async () => (await other.keys('genea:test-lost-cap:k*')).length === 1,
+      'all but one lost claim to be released',
+      50_000, // one release after the other
+    );
+    assert.deepEqual(await other.keys('genea:test-lost-cap:k*'), ['genea:test-lost-cap:k0'], 'the oldest is left');
+  });
+
   it('waits 1.5 s for an answer by default, never for ever', async function () {
     const connection = await connect();
     const store = connection.store('genea:test-default-timeout:');
@@ -198,6 +226,44 @@ describe('RedisClaimStore (real redis-server)', function () {
       redis.resume();
     }
     assert.ok(Date.now() - started >= 1_400, 'not before the default command timeout');
+  });
+
+  it('lets a claim made before the first connection is ready wait for it', async function () {
+    const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: redis.password });
+    connections.push(connection);
+    assert.equal(connection.current.ready, false, 'still connecting');
+    assert.equal(typeof (await connection.store('genea:test-first:').claim('early', 60_000)), 'string');
+  });
+
+  it('gives up on a first connection that is not ready within the command timeout', async function () {
+    redis.pause();
+    try {
+      const connection = new RedisConnection({
+        endpoint: endpointOf(redis.url),
+        password: redis.password,
+        commandTimeoutMs: 300,
+      });
+      connections.push(connection);
+      await assert.rejects(
+        connection.store('genea:test-first:').claim('hung', 60_000),
+        /^SharedStateUnavailableError: Redis unavailable: still connecting$/,
+      );
+    } finally {
+      redis.resume();
+    }
+  });
+
+  it('tells its listeners of changes only: failing again for the same reason is no news', async function () {
+    const connection = new RedisConnection({ endpoint: endpointOf(`redis://127.0.0.1:${await freePort()}`) });
+    connections.push(connection);
+    const reports = [];
+    connection.onChange((state) => reports.push(state));
+    let failures = 0;
+    connection.client.on('error', () => failures++);
+    await until(() => failures >= 3, 'three failed attempts to connect');
+    assert.equal(reports.length, 1, JSON.stringify(reports));
+    assert.equal(reports[0].ready, false);
+    assert.match(reports[0].reason, /ECONNREFUSED/);
   });
 
   it('closes its connection when its config node closes', async function () {
@@ -283,6 +349,67 @@ describe('RedisClaimStore (real redis-server)', function () {
     });
   });
 });
+
+describe('Redis client options', function () {
+  const endpoint = { host: 'cache.example', port: 6380, db: 3, tls: false };
+
+  it('connect to the endpoint, with the node’s credentials over those of the URL', function () {
+    const fromUrl = { ...endpoint, username: 'url-user', password: 'url-pw' };
+    assert.deepEqual(pick(clientOptions({ endpoint: fromUrl }), ['host', 'port', 'db', 'username', 'password']), {
+      host: 'cache.example',
+      port: 6380,
+      db: 3,
+      username: 'url-user',
+      password: 'url-pw',
+    });
+    assert.deepEqual(
+      pick(clientOptions({ endpoint: fromUrl, username: 'node-user', password: 'node-pw' }), ['username', 'password']),
+      { username: 'node-user', password: 'node-pw' },
+    );
+    assert.deepEqual(pick(clientOptions({ endpoint }), ['username', 'password']), {
+      username: undefined,
+      password: undefined,
+    });
+  });
+
+  it('use TLS, checking the host’s name, for rediss:// only', function () {
+    assert.equal('tls' in clientOptions({ endpoint }), false);
+    assert.deepEqual(clientOptions({ endpoint: { ...endpoint, tls: true } }).tls, { servername: 'cache.example' });
+  });
+
+  it('fail a command at once while down and never retry it; time out after 1.5 s unless told otherwise', function () {
+    const options = clientOptions({ endpoint });
+    assert.equal(options.enableOfflineQueue, false, 'nothing queues while the connection is down');
+    assert.equal(options.maxRetriesPerRequest, 0, 'a command is never sent twice');
+    assert.equal(options.commandTimeout, COMMAND_TIMEOUT_MS);
+    assert.equal(COMMAND_TIMEOUT_MS, 1500);
+    assert.equal(options.connectTimeout, 2000);
+    assert.equal(clientOptions({ endpoint, commandTimeoutMs: 300 }).commandTimeout, 300);
+  });
+
+  it('reconnect after 100 ms, doubling up to 2 s, and keep trying', function () {
+    const { retryStrategy } = clientOptions({ endpoint });
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 100].map((attempt) => retryStrategy(attempt)),
+      [100, 200, 400, 800, 1600, 2000, 2000, 2000],
+    );
+  });
+
+  it('say why Redis failed without the password or any URL password', function () {
+    assert.equal(
+      reasonOf(new Error('WRONGPASS for s3cret at redis://:other@h:1'), 's3cret'),
+      'WRONGPASS for *** at redis://:***@h:1',
+    );
+    assert.equal(reasonOf('s3cret s3cret', 's3cret'), '*** ***', 'a thrown text, every occurrence');
+    assert.equal(reasonOf(new Error('ECONNREFUSED 127.0.0.1:6379')), 'ECONNREFUSED 127.0.0.1:6379');
+    assert.equal(reasonOf(new Error('no password: nothing to hide'), ''), 'no password: nothing to hide');
+  });
+});
+
+/** The named properties of `object`, for comparing a part of it. */
+function pick(object, names) {
+  return Object.fromEntries(names.map((name) => [name, object[name]]));
+}
 
 describe('Redis URL', function () {
   it('reads host, port, database and TLS', function () {
