@@ -170,6 +170,23 @@ describe('RedisClaimStore (real redis-server)', function () {
     assert.equal(await other.exists('genea:test-lost:lost'), 1);
   });
 
+  it('tries again to free such a claim once Redis answers, when trying while it did not answer failed', async function () {
+    const connection = await connect({ commandTimeoutMs: 300 });
+    const store = connection.store('genea:test-lost-again:');
+    const other = (await connect()).client;
+    redis.pause();
+    try {
+      await assert.rejects(store.claim('lost', 60_000), /timed out/i);
+      // Sent after the first try to free the claim, so it fails after it: that try has failed.
+      await assert.rejects(store.release('probe', 'x'), /timed out/i);
+    } finally {
+      redis.resume();
+    }
+    assert.equal(await other.exists('genea:test-lost-again:lost'), 1, 'Redis carried out the lost claim');
+    await store.claim('sentinel', 60_000);
+    await until(async () => (await other.exists('genea:test-lost-again:lost')) === 0, 'the lost claim to go');
+  });
+
   it('frees such a claim only while it is its own: a later claim of another replica stays', async function () {
     const connection = await connect({ commandTimeoutMs: 300 });
     const store = connection.store('genea:test-lost2:');
@@ -264,6 +281,22 @@ describe('RedisClaimStore (real redis-server)', function () {
     assert.equal(reports.length, 1, JSON.stringify(reports));
     assert.equal(reports[0].ready, false);
     assert.match(reports[0].reason, /ECONNREFUSED/);
+  });
+
+  it('tells a listener nothing once it stopped listening, or once the connection is closed', async function () {
+    const connection = await connect();
+    const other = (await connect()).client;
+    const reports = { stopped: [], listening: [] };
+    const stop = connection.onChange((state) => reports.stopped.push(state));
+    connection.onChange((state) => reports.listening.push(state.ready));
+    stop();
+    // Redis drops the connection; it comes back by itself.
+    await other.client('KILL', 'ID', String(await connection.client.client('ID')));
+    await until(() => reports.listening.join() === 'false,true', 'the connection to go down and come back');
+    const ended = new Promise((resolve) => connection.client.once('end', resolve));
+    connection.close(); // the client's own close comes after this
+    await ended;
+    assert.deepEqual(reports, { stopped: [], listening: [false, true] });
   });
 
   it('closes its connection when its config node closes', async function () {
