@@ -58,6 +58,16 @@ describe('RedisClaimStore (real redis-server)', function () {
     return connection;
   };
 
+  /** Runs `action` while the server answers nothing (SIGSTOP), and lets it answer again whatever happens. */
+  const whilePaused = async (action) => {
+    redis.pause();
+    try {
+      return await action();
+    } finally {
+      redis.resume();
+    }
+  };
+
   before(async function () {
     redis = await RedisServer.start();
   });
@@ -141,15 +151,12 @@ describe('RedisClaimStore (real redis-server)', function () {
   it('rejects after the command timeout when Redis does not answer, then works again', async function () {
     const connection = await connect({ commandTimeoutMs: 300 });
     const store = connection.store('genea:test6:');
-    redis.pause();
-    try {
+    await whilePaused(async () => {
       await assert.rejects(
         store.claim('hung', 60_000),
         /^SharedStateUnavailableError: Redis unavailable: .*timed out/i,
       );
-    } finally {
-      redis.resume();
-    }
+    });
     await ready(connection);
     assert.notEqual(await store.claim('answered', 60_000), null);
   });
@@ -158,13 +165,10 @@ describe('RedisClaimStore (real redis-server)', function () {
     const connection = await connect({ commandTimeoutMs: 300 });
     const store = connection.store('genea:test-lost:');
     const other = (await connect()).client;
-    redis.pause();
-    try {
+    await whilePaused(async () => {
       // The SET waits in the paused server's socket: the claim fails, though Redis will carry it out.
       await assert.rejects(store.claim('lost', 60_000), /timed out/i);
-    } finally {
-      redis.resume();
-    }
+    });
     await until(async () => (await other.exists('genea:test-lost:lost')) === 0, 'the claim made after all to go');
     assert.equal(typeof (await store.claim('lost', 60_000)), 'string', 'the retry claims the event');
     assert.equal(await other.exists('genea:test-lost:lost'), 1);
@@ -174,15 +178,13 @@ describe('RedisClaimStore (real redis-server)', function () {
     const connection = await connect({ commandTimeoutMs: 300 });
     const store = connection.store('genea:test-lost-again:');
     const other = (await connect()).client;
-    redis.pause();
-    try {
+    await whilePaused(async () => {
       await assert.rejects(store.claim('lost', 60_000), /timed out/i);
       // Sent after the first try to free the claim, so it fails after it: that try has failed.
       await assert.rejects(store.release('probe', 'x'), /timed out/i);
-    } finally {
-      redis.resume();
-    }
-    assert.equal(await other.exists('genea:test-lost-again:lost'), 1, 'Redis carried out the lost claim');
+    });
+    // Nothing has answered on this connection since: the claim stays until something does.
+    await until(async () => (await other.exists('genea:test-lost-again:lost')) === 1, 'Redis to carry out the claim');
     await store.claim('sentinel', 60_000);
     await until(async () => (await other.exists('genea:test-lost-again:lost')) === 0, 'the lost claim to go');
   });
@@ -191,12 +193,9 @@ describe('RedisClaimStore (real redis-server)', function () {
     const connection = await connect({ commandTimeoutMs: 300 });
     const store = connection.store('genea:test-lost2:');
     const other = await connect();
-    redis.pause();
-    try {
+    await whilePaused(async () => {
       await assert.rejects(store.claim('taken', 60_000), /timed out/i);
-    } finally {
-      redis.resume();
-    }
+    });
     // Whatever this replica's SET did, the other replica claims the key once it is free and keeps it.
     let token = null;
     await until(
@@ -213,16 +212,13 @@ describe('RedisClaimStore (real redis-server)', function () {
     const store = connection.store('genea:test-lost-cap:');
     const other = (await connect()).client;
     const keys = Array.from({ length: 10_001 }, (_, index) => `k${index}`);
-    redis.pause();
-    try {
+    await whilePaused(async () => {
       const outcomes = await Promise.allSettled(keys.map((key) => store.claim(key, 60_000)));
       assert.ok(outcomes.every((outcome) => outcome.status === 'rejected'));
       // A release that goes out after the one already trying for the oldest claim fails after it, so no attempt
       // made while Redis did not answer is left to succeed once it answers.
       await assert.rejects(store.release('probe', 'x'), /timed out/i);
-    } finally {
-      redis.resume();
-    }
+    });
     await store.claim('sentinel', 60_000); // an answer: the releases due run from here
     await until(
       async () => (await other.keys('genea:test-lost-cap:k*')).length === 1,
@@ -235,13 +231,10 @@ describe('RedisClaimStore (real redis-server)', function () {
   it('waits 1.5 s for an answer by default, never for ever', async function () {
     const connection = await connect();
     const store = connection.store('genea:test-default-timeout:');
-    redis.pause();
     const started = Date.now();
-    try {
+    await whilePaused(async () => {
       await assert.rejects(store.claim('hung', 60_000), /timed out/i);
-    } finally {
-      redis.resume();
-    }
+    });
     assert.ok(Date.now() - started >= 1_400, 'not before the default command timeout');
   });
 
@@ -253,8 +246,7 @@ describe('RedisClaimStore (real redis-server)', function () {
   });
 
   it('gives up on a first connection that is not ready within the command timeout', async function () {
-    redis.pause();
-    try {
+    await whilePaused(async () => {
       const connection = new RedisConnection({
         endpoint: endpointOf(redis.url),
         password: redis.password,
@@ -265,9 +257,7 @@ describe('RedisClaimStore (real redis-server)', function () {
         connection.store('genea:test-first:').claim('hung', 60_000),
         /^SharedStateUnavailableError: Redis unavailable: still connecting$/,
       );
-    } finally {
-      redis.resume();
-    }
+    });
   });
 
   it('tells its listeners of changes only: failing again for the same reason is no news', async function () {
