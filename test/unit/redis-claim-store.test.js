@@ -51,9 +51,14 @@ describe('RedisClaimStore (real redis-server)', function () {
   this.timeout(15_000);
   let redis;
   const connections = [];
-  const connect = async (options = {}) => {
+  /** A connection to the test server (unless `options` say otherwise), closed after the test. */
+  const open = (options = {}) => {
     const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: redis.password, ...options });
     connections.push(connection);
+    return connection;
+  };
+  const connect = async (options = {}) => {
+    const connection = open(options);
     await ready(connection);
     return connection;
   };
@@ -239,30 +244,22 @@ describe('RedisClaimStore (real redis-server)', function () {
   });
 
   it('lets a claim made before the first connection is ready wait for it', async function () {
-    const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: redis.password });
-    connections.push(connection);
+    const connection = open();
     assert.equal(connection.current.ready, false, 'still connecting');
     assert.equal(typeof (await connection.store('genea:test-first:').claim('early', 60_000)), 'string');
   });
 
   it('gives up on a first connection that is not ready within the command timeout', async function () {
     await whilePaused(async () => {
-      const connection = new RedisConnection({
-        endpoint: endpointOf(redis.url),
-        password: redis.password,
-        commandTimeoutMs: 300,
-      });
-      connections.push(connection);
       await assert.rejects(
-        connection.store('genea:test-first:').claim('hung', 60_000),
+        open({ commandTimeoutMs: 300 }).store('genea:test-first:').claim('hung', 60_000),
         /^SharedStateUnavailableError: Redis unavailable: still connecting$/,
       );
     });
   });
 
   it('tells its listeners of changes only: failing again for the same reason is no news', async function () {
-    const connection = new RedisConnection({ endpoint: endpointOf(`redis://127.0.0.1:${await freePort()}`) });
-    connections.push(connection);
+    const connection = open({ endpoint: endpointOf(`redis://127.0.0.1:${await freePort()}`), password: undefined });
     const reports = [];
     connection.onChange((state) => reports.push(state));
     let failures = 0;
@@ -310,8 +307,7 @@ describe('RedisClaimStore (real redis-server)', function () {
 
   it('reports a wrong password as the reason, never the password itself', async function () {
     const wrong = 'wrong-password-4711';
-    const connection = new RedisConnection({ endpoint: endpointOf(redis.url), password: wrong });
-    connections.push(connection);
+    const connection = open({ password: wrong });
     const reason = await new Promise((resolve) => {
       const stop = connection.onChange((state) => {
         stop();
@@ -328,9 +324,7 @@ describe('RedisClaimStore (real redis-server)', function () {
 
   it('takes user and password from the URL when the node has no credentials', async function () {
     const url = `redis://:${encodeURIComponent(redis.password)}@127.0.0.1:${redis.port}/2`;
-    const connection = new RedisConnection({ endpoint: endpointOf(url) });
-    connections.push(connection);
-    await ready(connection);
+    const connection = await connect({ endpoint: endpointOf(url), password: undefined });
     const store = connection.store('genea:test8:');
     assert.notEqual(await store.claim('db2', 60_000), null);
     await connection.client.select(0);
